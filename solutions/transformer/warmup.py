@@ -1,0 +1,61 @@
+"""Exercise 7: learning-rate warmup schedules (15 points)."""
+import math
+
+from torch.optim.lr_scheduler import LambdaLR
+
+SCHEDULES = ("linear", "cosine", "noam")
+
+
+def lr_lambda(step, warmup_steps, total_steps, schedule="linear"):
+    """The multiplier of the base learning rate at ``step`` (W = warmup_steps, T = total_steps).
+
+    Warmup, for linear and cosine:  step / max(1, W)               while step < W
+    then linear:  max(0, (T - step) / max(1, T - W))
+         cosine:  max(0, (1 + cos(pi * p)) / 2),  p = (step - W) / max(1, T - W)
+    noam:         min(s / W, sqrt(W / s)),       s = max(step, 1)   (peak 1 at step W)
+
+    These are HuggingFace's ``get_linear_schedule_with_warmup`` and
+    ``get_cosine_schedule_with_warmup``, and the Annotated Transformer's Noam
+    rate divided by its peak.
+
+    Raises ``ValueError`` for an unknown schedule, step < 0, W < 0, T <= 0,
+    W > T (linear, cosine) or W < 1 (noam).
+
+    Pitfalls:
+    - use true division: ``step // W`` is 0 for the whole warmup.
+    - the decay reaches exactly 0 at T and stays there (linear): clamp at 0.
+    - cosine decays over half a period, cos(pi * p), not cos(2 * pi * p).
+    """
+    ### BEGIN SOLUTION: validate the arguments, then return the multiplier for each schedule
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
+    if step < 0 or warmup_steps < 0:
+        raise ValueError("step and warmup_steps must be >= 0")
+    if total_steps <= 0:
+        raise ValueError("total_steps must be > 0")
+    if schedule == "noam":
+        if warmup_steps < 1:
+            raise ValueError("the noam schedule needs warmup_steps >= 1")
+        s = max(step, 1)
+        return min(s / warmup_steps, math.sqrt(warmup_steps / s))
+    if warmup_steps > total_steps:
+        raise ValueError("warmup_steps must not exceed total_steps")
+    if step < warmup_steps:
+        return step / max(1, warmup_steps)
+    if schedule == "linear":
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))
+    ### END SOLUTION
+
+
+def get_scheduler(optimizer, warmup_steps, total_steps, schedule="linear"):
+    """A ``LambdaLR`` whose multiplier at each step is ``lr_lambda(step, ...)``.
+
+    Bad arguments raise ``ValueError`` here, when the scheduler is built, not
+    steps later in the middle of training.
+    """
+    ### BEGIN SOLUTION: a LambdaLR built on lr_lambda; check the arguments first
+    lr_lambda(0, warmup_steps, total_steps, schedule)  # validates the arguments
+    return LambdaLR(optimizer, lambda step: lr_lambda(step, warmup_steps, total_steps, schedule))
+    ### END SOLUTION
