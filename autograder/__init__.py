@@ -1,0 +1,6 @@
+"""The hidden autograder: never shipped to students.
+
+The judge (this package) holds the reference solutions and the hidden tests.
+Student code runs only in children forked by `sandbox.zygote`, which never
+imports either; the judge talks to them through `remote`.
+"""

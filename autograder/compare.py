@@ -1,0 +1,109 @@
+"""Compare the student's answer with the reference's, and say what is wrong in one sentence.
+
+A probe is a function of a module (the student's Remote, the reference, or a
+catalogued mutant) that builds something, feeds it inputs and returns tensors
+or numbers. `expect` runs it on both; when they differ it looks for the
+catalogued mistake that gives the student's exact answer, and otherwise shows
+a small "yours vs expected" excerpt.
+"""
+import math
+
+import torch
+
+from . import mistakes
+from .remote import StudentError
+
+ATOL = RTOL = 1e-7  # float64; equivalent formulations agree to ~1e-14
+
+
+class Wrong(AssertionError):
+    """A check the student's code failed, with the sentence to tell them."""
+
+
+def fail(mistake_id):
+    raise Wrong(mistakes.BY_ID[mistake_id].sentence)
+
+
+def _flatten(value, path=""):
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _flatten(v, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k in sorted(value):
+            yield from _flatten(value[k], f"{path}[{k!r}]")
+    else:
+        yield path, value
+
+
+def difference(yours, expected, atol=ATOL, rtol=RTOL):
+    """None when the two agree, else a one-line excerpt of the first disagreement."""
+    a, b = list(_flatten(yours)), list(_flatten(expected))
+    if len(a) != len(b):
+        return f"returned {len(a)} values, expected {len(b)}"
+    for (where, x), (_, y) in zip(a, b):
+        if isinstance(x, torch.Tensor) and x.dim() == 0 and isinstance(y, (int, float)) and not isinstance(y, bool):
+            x = x.item()  # a 0-dim tensor where a number is expected is fine
+        if isinstance(y, torch.Tensor):
+            if not isinstance(x, torch.Tensor):
+                return f"{where or 'the result'} is a {type(x).__name__}, expected a tensor"
+            if tuple(x.shape) != tuple(y.shape):
+                return f"{where or 'the result'} has shape {tuple(x.shape)}, expected {tuple(y.shape)}"
+            if x.dtype == torch.bool or y.dtype == torch.bool:
+                if x.dtype != y.dtype or not torch.equal(x, y):
+                    return _excerpt(where, x.to(torch.int8), y.to(torch.int8), f"a {y.dtype} tensor equal to")
+                continue
+            x64, y64 = x.detach().to(torch.float64), y.detach().to(torch.float64)
+            if torch.isnan(x64).any() and not torch.isnan(y64).any():
+                return f"{where or 'the result'} contains NaN"
+            close = ((x64 - y64).abs() <= atol + rtol * y64.abs()) | (torch.isnan(x64) & torch.isnan(y64))
+            if not bool(close.all()):
+                return _excerpt(where, x64, y64)
+        elif isinstance(y, float) or isinstance(x, float):
+            if not isinstance(x, (int, float)) or isinstance(x, bool):
+                return f"{where or 'the result'} is {x!r}, expected {y!r}"
+            if math.isnan(x) or not math.isclose(x, y, rel_tol=rtol, abs_tol=atol):
+                return f"{where or 'the result'}: yours {x!r}, expected {y!r}"
+        elif x != y:
+            return f"{where or 'the result'}: yours {x!r}, expected {y!r}"
+    return None
+
+
+def _excerpt(where, x, y, expected_word="expected"):
+    gap = (x - y).abs()
+    gap = torch.where(torch.isnan(gap), torch.full_like(gap, math.inf), gap)
+    index = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape)) if gap.dim() else ()
+    at = f"{where}{list(index)}" if index else (where or "the result")
+    return (f"at {at}: yours {x[index].item():.6g}, {expected_word} {y[index].item():.6g}"
+            f" (largest difference {gap.max().item():.3g})")
+
+
+def diagnose_error(exercise, exc):
+    """The sentence for an exception the student's code raised."""
+    if exc.type == "NotImplementedError":
+        return f"not implemented yet ({exc.message})" if exc.message else "not implemented yet"
+    for m in mistakes.for_exercise(exercise):
+        if m.error and m.error_matches(exc):
+            return f"{m.sentence} [{exc}]"
+    return f"your code raised {exc}"
+
+
+def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL):
+    """Run probe on the student's module and the reference's; raise Wrong unless they agree."""
+    want = probe(reference)
+    try:
+        yours = probe(student)
+    except StudentError as exc:
+        raise Wrong(diagnose_error(exercise, exc)) from None
+    gap = difference(yours, want, atol, rtol)
+    if gap is None:
+        return yours
+    for m in mistakes.for_exercise(exercise):
+        if not m.patch or m.error:
+            continue
+        try:
+            theirs = probe(mistakes.mutant(m))
+        except Exception:
+            continue
+        if difference(yours, theirs, atol, rtol) is None and difference(theirs, want, atol, rtol) is not None:
+            raise Wrong(m.sentence)
+    raise Wrong(gap)

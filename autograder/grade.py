@@ -1,0 +1,161 @@
+"""Run the hidden tests on submissions and build the contract's grading report.
+
+    python -m autograder.grade PATH [PATH ...]      # prints the JSON report
+
+`grade()` runs pytest in this process, on every submission at once, with a
+plugin that records each test's points and the sentence it failed with.
+With jobs > 1 the submissions are split among that many such processes.
+"""
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course_cli.assignment import BY_ID, EXERCISES, MAX_SCORE
+
+from .compare import Wrong, diagnose_error
+from .remote import SandboxError, StudentError
+from .session import Fatal
+
+HIDDEN = Path(__file__).resolve().parent / "hidden"
+
+
+class GradingError(Exception):
+    """The grader itself could not run (not a student's fault)."""
+
+
+def _sentence(exercise_id, exc):
+    """(one line for the student, whether the whole exercise is lost)."""
+    if isinstance(exc, Fatal):
+        return str(exc), True
+    if isinstance(exc, SandboxError):
+        return str(exc), True
+    if isinstance(exc, Wrong):
+        return str(exc), False
+    if isinstance(exc, StudentError):
+        return diagnose_error(exercise_id, exc), False
+    return f"the grader could not check this ({type(exc).__name__}: {exc})", False
+
+
+class Recorder:
+    """A pytest plugin: one record per (submission, test)."""
+
+    def __init__(self):
+        self.records = []
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if not hasattr(item, "callspec") or (report.when != "call" and not report.failed):
+            return
+        exercise = item.get_closest_marker("exercise").args[0]
+        record = {
+            "submission": item.callspec.params["submission"],
+            "exercise": exercise,
+            "name": item.originalname,
+            "label": (item.function.__doc__ or item.originalname).strip().splitlines()[0],
+            "points": float(item.get_closest_marker("points").args[0]),
+            "passed": report.passed,
+            "fatal": False,
+            "message": "",
+        }
+        if report.failed:
+            record["message"], record["fatal"] = _sentence(exercise, call.excinfo.value)
+        self.records.append(record)
+
+
+def _exercise_report(exercise, records):
+    fatal = next((r["message"] for r in records if r["fatal"]), None)
+    tests = []
+    for i, r in enumerate(records, 1):
+        earned = r["points"] if r["passed"] and not fatal else 0.0
+        output = "passed" if r["passed"] and not fatal else (fatal or r["message"])
+        tests.append({"name": f"{exercise.id}: {r['label']}", "number": f"{exercise.number}.{i}",
+                      "score": earned, "max_score": r["points"], "output": output})
+    score = sum(t["score"] for t in tests)
+    if fatal:
+        feedback = [fatal]
+    elif records and all(r["passed"] for r in records):
+        feedback = [f"all {len(records)} checks passed"]
+    else:
+        feedback = _collapse([r for r in records if not r["passed"]])
+    return {"score": score, "max_score": exercise.points, "feedback": feedback, "tests": tests}
+
+
+def _collapse(failed):
+    """One line per failure; a sentence shared by several checks is said once."""
+    lines, seen = [], {}
+    for r in failed:
+        same = [f for f in failed if f["message"] == r["message"]]
+        if len(same) == 1:
+            lines.append(f"{r['label']}: {r['message']}")
+        elif r["message"] not in seen:
+            seen[r["message"]] = True
+            lines.append(f"{r['message']} ({len(same)} checks)")
+    return lines
+
+
+def build_report(paths, records):
+    results = []
+    for path in paths:
+        exercises = {}
+        for exercise in EXERCISES:
+            mine = [r for r in records if r["submission"] == path and r["exercise"] == exercise.id]
+            exercises[exercise.id] = _exercise_report(exercise, mine)
+        score = sum(e["score"] for e in exercises.values())
+        results.append({"submission": path, "score": round(score, 2), "max_score": MAX_SCORE, "exercises": exercises})
+    return {"results": results}
+
+
+def _grade_here(paths, time_limit):
+    recorder = Recorder()
+    args = ["-c", str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN), "-q", "-W", "ignore",
+            "--time-limit", str(time_limit), str(HIDDEN)]
+    for path in paths:
+        args += ["--submission", path]
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        code = pytest.main(args, plugins=[recorder])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{output.getvalue()[-2000:]}")
+    return build_report(paths, recorder.records)
+
+
+def grade(paths, time_limit=20.0, jobs=1):
+    """The grading report (a dict) of the submission folders `paths`, in their order."""
+    paths = [str(p) for p in paths]
+    jobs = max(1, min(jobs, len(paths)))
+    if jobs == 1:
+        return _grade_here(paths, time_limit)
+    chunks = [paths[i::jobs] for i in range(jobs)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HIDDEN.parent.parent), os.environ.get("PYTHONPATH", "")]))
+    workers = [subprocess.Popen([sys.executable, "-m", "autograder.grade", "--time-limit", str(time_limit), *chunk],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True) for chunk in chunks]
+    by_path = {}
+    for worker in workers:
+        out, err = worker.communicate()
+        if worker.returncode != 0:
+            raise GradingError(f"a grading worker failed: {err.strip()[-2000:]}")
+        for result in json.loads(out)["results"]:
+            by_path[result["submission"]] = result
+    return {"results": [by_path[p] for p in paths]}
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m autograder.grade", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+")
+    parser.add_argument("--time-limit", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    json.dump(grade(args.paths, args.time_limit), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

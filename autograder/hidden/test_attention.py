@@ -1,0 +1,76 @@
+"""Exercise 2: masked scaled dot-product attention and the causal mask."""
+import pytest
+import torch
+from torch import nn
+
+from autograder.probes import call_keeping_args, padding_mask, randn
+
+pytestmark = pytest.mark.exercise("attention")
+
+Q, K, V = randn(2, 3, 4, 8, seed=1), randn(2, 3, 4, 8, seed=2), randn(2, 3, 4, 8, seed=3)
+
+
+@pytest.mark.points(2)
+def test_scaled_softmax_without_mask(check):
+    """softmax(q k^T / sqrt(dk)) v, and the weights"""
+    check(lambda m: m.Attention()(Q, K, V))
+    check(lambda m: m.Attention()(Q[0, 0], K[0, 0], V[0, 0]))
+
+
+@pytest.mark.points(2)
+def test_query_and_key_lengths_differ_and_dv_differs_from_dk(check):
+    """Lq != Lk and dv != dk"""
+    q, k, v = randn(2, 5, 6, seed=4), randn(2, 7, 6, seed=5), randn(2, 7, 3, seed=6)
+    check(lambda m: m.Attention()(q, k, v))
+    check(lambda m: m.Attention()(q, k, v, mask=padding_mask([7, 2], 7)[:, 0]))
+
+
+@pytest.mark.points(2)
+def test_padding_mask_blocks_keys(check):
+    """a (B, 1, 1, L) padding mask, different per example"""
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([4, 2], 4)))
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([1, 3], 4)))
+
+
+@pytest.mark.points(1)
+def test_square_and_integer_masks(check):
+    """a (B, 1, L, L) mask, and 0/1 integer masks"""
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([3, 2], 4, square=True)))
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([3, 2], 4, dtype=torch.long)))
+
+
+@pytest.mark.points(2)
+def test_fully_blocked_query_row_stays_finite(check):
+    """a query whose keys are all blocked gives finite numbers"""
+    mask = torch.ones(2, 1, 4, 4, dtype=torch.bool)
+    mask[0, 0, 1] = False  # query 1 of example 0 sees nothing
+    check(lambda m: m.Attention()(Q, K, V, mask=mask))
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([0, 4], 4)))
+
+
+@pytest.mark.points(2)
+def test_dropout_applies_to_the_weights(check):
+    """the dropout module acts on the weights, which are returned after it"""
+    check(lambda m: m.Attention()(Q, K, V, dropout=nn.Dropout(1.0).train()))
+    # p = 0 in training mode must change nothing.
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([2, 3], 4), dropout=nn.Dropout(0.0).train()))
+
+
+@pytest.mark.points(1)
+def test_inputs_are_not_modified(check):
+    """query, key, value and mask are left as they were"""
+    mask = padding_mask([2, 3], 4)
+    check(lambda m: call_keeping_args(m.Attention(), Q, K, V, mask)[1])
+
+
+@pytest.mark.points(2)
+def test_subsequent_mask_lets_a_query_see_itself_and_the_past(check):
+    """subsequent_mask(size): bool (1, size, size), True where j <= i"""
+    check(lambda m: m.subsequent_mask(5))
+    check(lambda m: m.subsequent_mask(1))
+
+
+@pytest.mark.points(1)
+def test_attention_with_the_causal_mask(check):
+    """attention under subsequent_mask"""
+    check(lambda m: m.Attention()(Q, K, V, mask=m.subsequent_mask(4)))

@@ -1,0 +1,65 @@
+"""Exercise 6: the BERT padding mask."""
+import pytest
+import torch
+
+from autograder.probes import make
+
+pytestmark = pytest.mark.exercise("bert")
+
+# Two examples, as many as heads, padded differently; the second segment has type 1.
+IDS = torch.tensor([[101, 872, 1962, 1408, 102, 2769, 2523, 102, 0, 0],
+                    [101, 872, 1962, 102, 2769, 102, 0, 0, 0, 0]]) % 97 + (torch.tensor([[1]]) * 0)
+IDS = torch.where(IDS == 0, IDS, IDS.clamp(min=1))
+IDS[0, 8:] = 0
+IDS[1, 6:] = 0
+TYPES = torch.tensor([[0, 0, 0, 0, 0, 1, 1, 1, 0, 0],
+                      [0, 0, 0, 0, 1, 1, 0, 0, 0, 0]])
+
+
+def bert(m, heads=2, hidden=8, seed=0):
+    return make(m, "BERT", 97, hidden_size=hidden, layer_num=2, head_num=heads, dropout=0.0, seed=seed)
+
+
+def at_real_tokens(model, ids, types):
+    """The output where the token is not [PAD]: the only positions the contract fixes."""
+    return model(ids, types)[ids != 0]
+
+
+@pytest.mark.points(2)
+def test_forward_runs_and_has_shape_B_L_H(check):
+    """BERT(input_ids, token_type_ids) -> (B, L, H)"""
+    check(lambda m: tuple(bert(m)(IDS, TYPES).shape))
+
+
+@pytest.mark.points(5)
+def test_real_tokens_match_reference(check):
+    """outputs at real tokens, batch == heads with different padding per example"""
+    check(lambda m: at_real_tokens(bert(m), IDS, TYPES))
+    ids = torch.tensor([[5, 6, 7, 0], [8, 0, 0, 0], [9, 10, 11, 12]])
+    check(lambda m: at_real_tokens(bert(m, seed=1), ids, (ids > 6).long() * (ids > 0)))
+
+
+@pytest.mark.points(4)
+def test_padding_does_not_change_real_tokens(check):
+    """appending [PAD] leaves every real token's output unchanged"""
+    longer, longer_types = torch.cat([IDS, torch.zeros(2, 3, dtype=torch.long)], 1), torch.cat([TYPES, torch.zeros(2, 3, dtype=torch.long)], 1)
+
+    def change(m):
+        model = bert(m)
+        return model(longer, longer_types)[:, : IDS.size(1)][IDS != 0] - model(IDS, TYPES)[IDS != 0]
+
+    check(change)
+
+
+@pytest.mark.points(2)
+def test_mask_comes_from_input_ids_not_token_types(check):
+    """segment B tokens (type 1) are real tokens"""
+    types = (IDS > 0).long()  # every real token in segment 1
+    check(lambda m: at_real_tokens(bert(m), IDS, types))
+
+
+@pytest.mark.points(2)
+def test_mask_broadcasts_over_heads(check):
+    """four heads, four examples, each padded differently"""
+    ids = torch.tensor([[3, 4, 5, 6, 7], [3, 4, 0, 0, 0], [3, 0, 0, 0, 0], [3, 4, 5, 0, 0]])
+    check(lambda m: at_real_tokens(bert(m, heads=4, seed=2), ids, torch.zeros_like(ids)))

@@ -1,0 +1,59 @@
+"""Exercise 1: the sinusoidal position table."""
+import pytest
+import torch
+
+from autograder.compare import Wrong, fail
+from autograder.probes import randn
+
+pytestmark = pytest.mark.exercise("positional_encoding")
+
+# The buffer is float32 by contract, so p * w carries float32 rounding that grows
+# with the position p: allow a few float32 ulps of the argument, plus 1e-6.
+F32 = float(torch.finfo(torch.float32).eps)
+
+
+def table_tolerance(length):
+    return 1e-6 + 4 * F32 * (torch.arange(length, dtype=torch.float64) + 1)[None, :, None]
+
+
+@pytest.mark.points(3)
+def test_table_matches_the_formula(check):
+    """The table pe[0, p, 2i] = sin(p / 10000^(2i/E)), pe[0, p, 2i+1] = cos(...)"""
+    check(lambda m: m.PositionalEmbedding(16, 64).pe, atol=table_tolerance(64))
+    check(lambda m: m.PositionalEmbedding(6, 512).pe, atol=table_tolerance(512))
+
+
+@pytest.mark.points(1)
+def test_table_is_a_buffer_not_a_parameter(student):
+    """pe is a registered buffer"""
+    pe = student.PositionalEmbedding(8, 16)
+    if "pe" in dict(pe.named_parameters()):
+        fail("positional_encoding.parameter")
+    if "pe" not in dict(pe.named_buffers()) or "pe" not in pe.state_dict():
+        fail("positional_encoding.plain_attribute")
+
+
+@pytest.mark.points(1)
+def test_table_shape_and_dtype(student):
+    """pe is a float32 tensor of shape (1, max_len, embed_size)"""
+    pe = student.PositionalEmbedding(8, 16).pe
+    if tuple(pe.shape) == (16, 8):
+        fail("positional_encoding.no_batch_axis")
+    if tuple(pe.shape) != (1, 16, 8):
+        raise Wrong(f"pe has shape {tuple(pe.shape)}, expected (1, 16, 8)")
+    if pe.dtype != torch.float32:
+        raise Wrong(f"pe is {pe.dtype}, expected torch.float32")
+
+
+@pytest.mark.points(3)
+def test_forward_returns_the_first_L_positions(check):
+    """forward(x) returns pe[:, :L] for x of shape (B, L, ...)"""
+    check(lambda m: m.PositionalEmbedding(16, 64)(randn(2, 5, 16)), atol=table_tolerance(5))
+    check(lambda m: m.PositionalEmbedding(16, 64)(torch.ones(3, 7, dtype=torch.long)), atol=table_tolerance(7))
+
+
+@pytest.mark.points(2)
+def test_forward_at_full_length_and_odd_sizes(check):
+    """forward with L == max_len, and a small embed_size"""
+    check(lambda m: m.PositionalEmbedding(6, 10)(randn(1, 10, 6)), atol=table_tolerance(10))
+    check(lambda m: m.PositionalEmbedding(2, 300)(randn(4, 300, 2)), atol=table_tolerance(300))

@@ -1,0 +1,72 @@
+"""Exercise 5: LayerNorm from its formula, and the post-LN block."""
+import pytest
+import torch
+
+from autograder.compare import Wrong
+from autograder.probes import call_keeping_args, make, padding_mask, randn
+
+pytestmark = pytest.mark.exercise("transformer_block")
+
+X = randn(2, 5, 8, seed=1, scale=3.0) + 1.0
+
+
+@pytest.mark.points(2)
+def test_layer_norm_has_weight_ones_and_bias_zeros(check, student):
+    """LayerNorm's parameters weight (ones) and bias (zeros), shape (H,)"""
+    names = sorted(dict(student.LayerNorm(8).named_parameters()))
+    if names != ["bias", "weight"]:
+        raise Wrong(f"LayerNorm's parameters are {names}, expected ['bias', 'weight']")
+    check(lambda m: m.LayerNorm(8).state_dict())
+
+
+@pytest.mark.points(4)
+def test_layer_norm_matches_the_formula(check):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last dimension"""
+    check(lambda m: make(m, "LayerNorm", 8)(X))
+    check(lambda m: make(m, "LayerNorm", 12, seed=1)(randn(3, 4, 12, seed=2, scale=0.5)))
+
+
+@pytest.mark.points(2)
+def test_layer_norm_with_small_variance(check):
+    """inputs whose variance is close to eps"""
+    check(lambda m: make(m, "LayerNorm", 8)(randn(2, 5, 8, seed=3, scale=3e-3)))
+
+
+@pytest.mark.points(1)
+def test_layer_norm_uses_its_eps(check):
+    """LayerNorm(H, eps=0.1)"""
+    check(lambda m: make(m, "LayerNorm", 8, eps=0.1)(randn(2, 5, 8, seed=4, scale=0.2)))
+
+
+@pytest.mark.points(1)
+def test_layer_norm_on_any_leading_shape(check):
+    """(L, H) and (B, h, L, H) inputs"""
+    check(lambda m: make(m, "LayerNorm", 8)(randn(5, 8, seed=5)))
+    check(lambda m: make(m, "LayerNorm", 8)(randn(2, 3, 4, 8, seed=6)))
+
+
+@pytest.mark.points(5)
+def test_block_matches_reference(check):
+    """the post-LN block, with distinct random weights in every sub-layer"""
+    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=0.0)(X, padding_mask([5, 3], 5)))
+    check(lambda m: make(m, "TransformerBlock", 12, 3, dropout=0.0, seed=1)(randn(3, 4, 12, seed=7)))
+
+
+@pytest.mark.points(3)
+def test_block_dropout_positions(check):
+    """dropout1 and dropout2 act on each sub-layer's output, before the residual sum"""
+    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=1.0, train=True)(X))
+    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=0.0, train=True)(X, padding_mask([5, 3], 5)))
+
+
+@pytest.mark.points(1)
+def test_block_passes_the_mask_on(check):
+    """a causal mask reaches the attention"""
+    causal = torch.tril(torch.ones(1, 5, 5, dtype=torch.bool))
+    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=0.0)(X, causal))
+
+
+@pytest.mark.points(1)
+def test_block_does_not_modify_its_input(check):
+    """x is left as it was"""
+    check(lambda m: call_keeping_args(make(m, "TransformerBlock", 8, 2, dropout=0.0), X, padding_mask([5, 3], 5))[1])

@@ -1,0 +1,75 @@
+"""Building blocks of the hidden tests' probes. Each works the same on the
+student's Remote module, the reference module and a mutant."""
+import importlib
+from functools import lru_cache
+
+import torch
+
+from course_cli.assignment import ASSIGNMENT, EXERCISES
+
+from .remote import Remote, StudentError
+
+
+@lru_cache(maxsize=None)
+def _reference_class(name):
+    for e in EXERCISES:
+        module = importlib.import_module(f"solutions.{ASSIGNMENT}.{e.id}")
+        if isinstance(getattr(module, name, None), type):
+            return getattr(module, name)
+    raise KeyError(name)
+
+
+@lru_cache(maxsize=None)
+def _random_state(cls, args, kwargs, seed):
+    torch.manual_seed(0)
+    model = _reference_class(cls)(*args, **dict(kwargs)).double()
+    params = {name for name, _ in model.named_parameters()}
+    g = torch.Generator().manual_seed(seed)
+    return {name: (torch.randn(value.shape, generator=g, dtype=torch.float64) * 0.4 if name in params else value.clone())
+            for name, value in model.state_dict().items()}
+
+
+def make(module, cls, *args, seed=0, train=False, randomize=True, **kwargs):
+    """module.cls(*args, **kwargs) in float64, with the same random weights in every implementation."""
+    model = getattr(module, cls)(*args, **kwargs)
+    model.double()
+    if randomize:
+        model.load_state_dict(_random_state(cls, args, tuple(sorted(kwargs.items())), seed))
+    model.train(train)
+    return model
+
+
+def raised(fn, *args, **kwargs):
+    """The name of the exception fn raises, or "nothing"."""
+    try:
+        fn(*args, **kwargs)
+    except StudentError as exc:
+        if exc.type == "NotImplementedError":
+            raise
+        return exc.type
+    except Exception as exc:
+        return type(exc).__name__
+    return "nothing"
+
+
+def call_keeping_args(fn, *args, **kwargs):
+    """(result, args as the call left them): whether the call modified its inputs."""
+    if isinstance(fn, Remote):
+        result, after, _ = fn.call_returning_args(*args, **kwargs)
+        return result, after
+    copies = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+    return fn(*copies, **kwargs), copies
+
+
+def randn(*shape, seed=0, scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(*shape, generator=g, dtype=torch.float64) * scale
+
+
+def padding_mask(lengths, length, square=False, dtype=torch.bool):
+    """(B, 1, 1, L) (or (B, 1, L, L)) mask with the first lengths[b] keys of example b visible."""
+    keep = torch.arange(length)[None, :] < torch.tensor(lengths)[:, None]  # (B, L)
+    mask = keep[:, None, None, :]
+    if square:
+        mask = mask.expand(-1, 1, length, -1).clone()
+    return mask.to(dtype)

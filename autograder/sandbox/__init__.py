@@ -1,0 +1,1 @@
+"""The student's side of grading. Nothing here may import the reference or the hidden tests."""

@@ -1,0 +1,56 @@
+"""Where a submission's files come from, and the scratch package each exercise is graded in.
+
+No cascade: an exercise's file is graded beside the reference versions of the
+siblings it imports, so a broken attention.py costs points in attention only.
+"""
+import shutil
+from pathlib import Path
+
+from course_cli.assignment import ASSIGNMENT, EXERCISES
+
+REFERENCE = Path(__file__).resolve().parent.parent / "solutions" / ASSIGNMENT
+
+
+class SubmissionError(Exception):
+    """The submission cannot be graded at all (one line)."""
+
+
+def package_dir(path):
+    """The folder holding the exercise files: PATH itself, or PATH/transformer."""
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist")
+    if not path.is_dir():
+        raise SubmissionError(f"{path} is not a folder")
+    if not any((path / e.file).exists() for e in EXERCISES) and (path / ASSIGNMENT).is_dir():
+        return path / ASSIGNMENT
+    if not any((path / e.file).exists() for e in EXERCISES):
+        raise SubmissionError(f"{path} holds none of the assignment's files ({', '.join(e.file for e in EXERCISES)})")
+    return path
+
+
+def read_exercise(pkg, exercise):
+    """The student's source of one exercise, or a SubmissionError naming what is wrong."""
+    file = Path(pkg) / exercise.file
+    if file.is_symlink() or (file.exists() and not file.is_file()):
+        raise SubmissionError(f"{exercise.file} is not a regular file")
+    if not file.exists():
+        raise SubmissionError(f"{exercise.file} is missing from the submission")
+    data = file.read_bytes()
+    if len(data) > 1 << 20:
+        raise SubmissionError(f"{exercise.file} is larger than 1 MiB")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SubmissionError(f"{exercise.file} is not UTF-8 text") from None
+
+
+def build(scratch, exercise, source, siblings=REFERENCE):
+    """scratch/transformer/: the siblings, with `source` as the exercise's file. Returns scratch."""
+    scratch = Path(scratch)
+    pkg = scratch / ASSIGNMENT
+    pkg.mkdir(parents=True, exist_ok=True)
+    for file in sorted(Path(siblings).glob("*.py")):
+        shutil.copyfile(file, pkg / file.name)
+    (pkg / exercise.file).write_text(source, encoding="utf-8")
+    return scratch

@@ -1,0 +1,31 @@
+"""Render the students' README of the assignment, in English and Chinese.
+
+The jinja2 templates in templates/ get the assignment id, the exercise table
+and the total score from assignment.py, so the README never disagrees with it.
+"""
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .assignment import ASSIGNMENT, EXERCISES, MAX_SCORE
+
+TEMPLATES = Path(__file__).parent / "templates"
+READMES = {"README.md.j2": "README.md", "README.zh.md.j2": "README.zh.md"}
+
+
+def render_readmes(out_dir) -> list[Path]:
+    """Write out_dir/README.md and out_dir/README.zh.md; return their paths."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
+    context = {"assignment": ASSIGNMENT, "exercises": EXERCISES, "max_score": MAX_SCORE}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for template, name in READMES.items():
+        path = out_dir / name
+        path.write_text(env.get_template(template).render(**context), encoding="utf-8")
+        written.append(path)
+    return written
