@@ -50,12 +50,18 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL):
                 return f"{where or 'the result'} has shape {tuple(x.shape)}, expected {tuple(y.shape)}"
             if x.dtype == torch.bool or y.dtype == torch.bool:
                 if x.dtype != y.dtype or not torch.equal(x, y):
-                    return _excerpt(where, x.to(torch.int8), y.to(torch.int8), f"a {y.dtype} tensor equal to")
+                    return _excerpt(where, x, y, f"a {y.dtype} tensor equal to")
                 continue
             x64, y64 = x.detach().to(torch.float64), y.detach().to(torch.float64)
             if torch.isnan(x64).any() and not torch.isnan(y64).any():
-                return f"{where or 'the result'} contains NaN"
-            close = ((x64 - y64).abs() <= atol + rtol * y64.abs()) | (torch.isnan(x64) & torch.isnan(y64))
+                return f"{where or 'your output'} contains NaN"
+            tol = atol
+            if isinstance(atol, torch.Tensor):
+                try:
+                    torch.broadcast_shapes(atol.shape, y64.shape)
+                except RuntimeError:
+                    tol = atol.max()
+            close = ((x64 - y64).abs() <= tol + rtol * y64.abs()) | (torch.isnan(x64) & torch.isnan(y64))
             if not bool(close.all()):
                 return _excerpt(where, x64, y64)
         elif isinstance(y, float) or isinstance(x, float):
@@ -69,6 +75,7 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL):
 
 
 def _excerpt(where, x, y, expected_word="expected"):
+    x, y = x.to(torch.float64), y.to(torch.float64)
     gap = (x - y).abs()
     gap = torch.where(torch.isnan(gap), torch.full_like(gap, math.inf), gap)
     index = tuple(int(i) for i in torch.unravel_index(gap.argmax(), gap.shape)) if gap.dim() else ()
@@ -98,7 +105,7 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL):
     if gap is None:
         return yours
     for m in mistakes.for_exercise(exercise):
-        if not m.patch or m.error:
+        if not m.patch:
             continue
         try:
             theirs = probe(mistakes.mutant(m))

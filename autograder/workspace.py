@@ -4,9 +4,11 @@ No cascade: an exercise's file is graded beside the reference versions of the
 siblings it imports, so a broken attention.py costs points in attention only.
 """
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 from course_cli.assignment import ASSIGNMENT, EXERCISES
+from course_cli.stubs import strip_solutions
 
 REFERENCE = Path(__file__).resolve().parent.parent / "solutions" / ASSIGNMENT
 
@@ -54,3 +56,13 @@ def build(scratch, exercise, source, siblings=REFERENCE):
         shutil.copyfile(file, pkg / file.name)
     (pkg / exercise.file).write_text(source, encoding="utf-8")
     return scratch
+
+
+@lru_cache(maxsize=None)
+def stub_source(exercise):
+    """The exercise's file exactly as students receive it."""
+    return strip_solutions((REFERENCE / exercise.file).read_text(encoding="utf-8"), exercise.number, exercise.id)
+
+
+def unchanged(exercise, source):
+    return source.split() == stub_source(exercise).split()

@@ -93,7 +93,7 @@ class Server:
                 break
         if isinstance(exc, SyntaxError) and exc.filename:
             where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = " ".join(str(exc).split())
         if isinstance(exc, SyntaxError):
             message = exc.msg
         return {"type": type(exc).__name__, "message": message[:500], "where": where}

@@ -14,7 +14,7 @@ def subsequent_mask(size):
 
     Pitfall: ``torch.triu`` gives the future, not the past; True means "may see".
     """
-    # TODO (exercise 2): a lower-triangular boolean (1, size, size) mask (roughly 1 lines)
+    # TODO (exercise 2): a lower-triangular boolean (1, size, size) mask (roughly 1 line)
     raise NotImplementedError("exercise 2: attention.subsequent_mask")
 
 

@@ -60,7 +60,7 @@ class BERT(nn.Module):
         )
 
     def forward(self, input_ids, token_type_ids):
-        # TODO (exercise 6): this line crashes: build the padding mask from input_ids (id 0 is [PAD]) (roughly 1 lines)
+        # TODO (exercise 6): this line crashes: build the padding mask from input_ids (id 0 is [PAD]) (roughly 1 line)
         attention_mask = (x > 0).unsqueeze(1).repeat(1, x.size(1), 1).unsqueeze(1)
 
         x = self.embedding(input_ids, token_type_ids)  # (B, L, H)

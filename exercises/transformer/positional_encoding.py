@@ -30,5 +30,5 @@ class PositionalEmbedding(nn.Module):
         raise NotImplementedError("exercise 1: positional_encoding.__init__")
 
     def forward(self, x):
-        # TODO (exercise 1): return the first L rows of the table (roughly 1 lines)
+        # TODO (exercise 1): return the first L rows of the table (roughly 1 line)
         raise NotImplementedError("exercise 1: positional_encoding.forward")

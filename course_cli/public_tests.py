@@ -1,0 +1,157 @@
+"""`course test`: run the public tests (public/test_public.py) on a student's folder.
+
+The tests run in a fresh Python process (a broken or endless student file must not
+take the CLI down with it), with no configuration from the student's folder, and
+report through a JUnit XML file that is read back into one row per exercise.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .assignment import ASSIGNMENT, EXERCISES
+
+TEST_FILE = Path(__file__).resolve().parent / "public" / "test_public.py"
+MARKER = "exercise(id): the exercise of the assignment a public test belongs to"
+PYTEST_INI = f"[pytest]\nmarkers =\n    {MARKER}\n"
+CLOSING = (
+    "These public tests only check that your files import, have the right names and give "
+    "outputs of the right shape.\nThe hidden autograder checks much more (the values, masks, "
+    "edge cases): passing here is not full points."
+)
+
+
+def find_assignment(folder):
+    """The folder holding the exercise files: `folder` itself, or folder/transformer."""
+    folder = Path(folder)
+    for candidate in (folder, folder / ASSIGNMENT):
+        if candidate.is_dir() and any((candidate / e.file).is_file() for e in EXERCISES):
+            return candidate.resolve()
+    raise FileNotFoundError(
+        f"no {ASSIGNMENT} assignment in {folder}: expected its exercise files "
+        f"({EXERCISES[0].file}, ...) there or in {folder / ASSIGNMENT}"
+    )
+
+
+def _first_line(text):
+    for line in (text or "").splitlines():
+        if line.strip():
+            line = line.strip()
+            return line[len("Failed: "):] if line.startswith("Failed: ") else line
+    return ""
+
+
+def _exercise_of(name):
+    """test_<exercise id>__<what>[params] -> exercise id, or None."""
+    if name.startswith("test_") and "__" in name:
+        return name[len("test_"):].split("__", 1)[0]
+    return None
+
+
+def run_public_tests(folder, timeout=300):
+    """Run the public tests on `folder`; one row per exercise, in the assignment's order:
+
+        {"number": 2, "exercise": "attention", "passed": 3, "total": 4, "skipped": 0,
+         "messages": ["not implemented yet: exercise 2: attention.forward"]}
+
+    `total` counts the tests that ran (passed or failed), `skipped` the tests that
+    waited for a sibling file, `messages` the first line of each failure (then of
+    each skip). Raises FileNotFoundError when there is no assignment in `folder`.
+    """
+    assignment = find_assignment(folder)
+    if not TEST_FILE.is_file():
+        raise FileNotFoundError(f"the public tests are missing from this installation: {TEST_FILE}")
+    with tempfile.TemporaryDirectory(prefix="course-test-") as tmp:
+        tmp = Path(tmp)
+        ini = tmp / "pytest.ini"
+        ini.write_text(PYTEST_INI, encoding="utf-8")
+        report = tmp / "report.xml"
+        command = [
+            sys.executable, "-m", "pytest", str(TEST_FILE), "-q",
+            "-p", "no:cacheprovider", "--strict-markers", "--noconftest",
+            "-c", str(ini), "--rootdir", str(tmp), f"--junitxml={report}",
+        ]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        env.update(
+            COURSE_ASSIGNMENT_DIR=str(assignment),
+            PYTHONDONTWRITEBYTECODE="1",
+            PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        )
+        try:
+            done = subprocess.run(
+                command, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(
+                f"the public tests did not finish within {timeout:g} s: is there an endless loop in {assignment}?"
+            ) from None
+        if not report.is_file():
+            raise RuntimeError(f"the public tests could not run:\n{(done.stdout + done.stderr).strip()}")
+        return _rows(ET.parse(report).getroot(), done.stdout + done.stderr)
+
+
+def _rows(root, output):
+    rows = {e.id: {"number": e.number, "exercise": e.id, "passed": 0, "total": 0, "skipped": 0, "messages": []}
+            for e in EXERCISES}
+    skips = {e.id: [] for e in EXERCISES}
+    for case in root.iter("testcase"):
+        name = case.get("name", "")
+        problems = [child for child in case if child.tag in ("failure", "error")]
+        skipped = [child for child in case if child.tag == "skipped"]
+        ex = _exercise_of(name)
+        if ex not in rows:
+            if problems:  # a collection error of the test file itself
+                problem = problems[0]
+                raise RuntimeError(
+                    f"the public tests could not run: {_first_line(problem.get('message'))}\n"
+                    f"{(problem.text or output).strip()}"
+                )
+            continue
+        row = rows[ex]
+        if problems:
+            row["total"] += 1
+            row["messages"].append(_first_line(problems[0].get("message")) or _first_line(problems[0].text))
+        elif skipped:
+            row["skipped"] += 1
+            skips[ex].append("skipped: " + _first_line(skipped[0].get("message")))
+        else:
+            row["total"] += 1
+            row["passed"] += 1
+    if not any(row["total"] or row["skipped"] for row in rows.values()):
+        raise RuntimeError(f"the public tests ran no test:\n{output.strip()}")
+    for ex, row in rows.items():
+        row["messages"].extend(skips[ex])
+    return [rows[e.id] for e in EXERCISES]
+
+
+def _cut(text, width):
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def format_table(rows, width=100):
+    """A per-exercise table: #, exercise, passed/total, the first problem; then a reminder."""
+    lines = []
+    for row in rows:
+        count = f"{row['passed']}/{row['total']}"
+        if row.get("skipped"):
+            count += f" ({row['skipped']} skipped)"
+        messages = list(dict.fromkeys(row["messages"]))  # distinct, in order
+        problem = messages[0] if messages else ("ok" if row["total"] else "")
+        more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
+        lines.append([str(row["number"]), row["exercise"], count, problem, more])
+    passed = sum(r["passed"] for r in rows)
+    total = sum(r["total"] for r in rows)
+    lines.append(["", "total", f"{passed}/{total}", "", ""])
+    headers = ["#", "exercise", "passed", "first problem", ""]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers[:3])]
+    rest = width - sum(widths) - 2 * len(widths)
+
+    def render(cells):
+        first = _cut(cells[3], max(30, rest - len(cells[4])))
+        return "  ".join([c.ljust(w) for c, w in zip(cells, widths)] + [first + cells[4]]).rstrip()
+
+    out = [render(headers), render(["-" * w for w in widths] + ["-" * len(headers[3]), ""])]
+    out += [render(line) for line in lines]
+    return "\n".join(out) + "\n\n" + CLOSING

@@ -1,0 +1,20 @@
+"""`course audit` passes: the hidden tests are proved against the whole catalog."""
+import re
+import subprocess
+
+from autograder.mistakes import MISTAKES, VARIANTS
+from tests.helpers import COURSE, ROOT
+
+
+def test_catalog_is_large_enough_and_ids_are_unique():
+    ids = [m.id for m in MISTAKES + VARIANTS]
+    assert len(ids) == len(set(ids))
+    assert len(MISTAKES) >= 40 and len(VARIANTS) >= 10
+
+
+def test_audit_passes_on_reference_stubs_mistakes_and_variants():
+    out = subprocess.run([*COURSE, "audit"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert re.search(rf"{len(MISTAKES)} mistakes, {len(VARIANTS)} variants, 0 misses", out.stdout)
+    assert re.search(r"reference\s+reference\s+ok\s+100/100", out.stdout)
+    assert re.search(r"stub\s+stubs\s+ok\s+0\b", out.stdout)

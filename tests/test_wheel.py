@@ -1,0 +1,19 @@
+"""The wheel a student installs holds the command, never the answers."""
+import subprocess
+import sys
+import zipfile
+
+from tests.helpers import ROOT
+
+
+def test_wheel_contains_course_cli_only(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    (wheel,) = tmp_path.glob("course-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {n.split("/")[0] for n in names}
+    assert top == {"course_cli", next(t for t in top if t.endswith(".dist-info"))}, top
+    assert "course_cli/cli.py" in names and "course_cli/templates/README.zh.md.j2" in names
+    assert not any(n.startswith(("solutions/", "autograder/", "exercises/", "tests/")) for n in names)
+    entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    assert "course = course_cli.cli:main" in entry_points
