@@ -14,6 +14,7 @@ def test_wheel_contains_course_cli_only(tmp_path):
     top = {n.split("/")[0] for n in names}
     assert top == {"course_cli", next(t for t in top if t.endswith(".dist-info"))}, top
     assert "course_cli/cli.py" in names and "course_cli/templates/README.zh.md.j2" in names
+    assert "course_cli/public/test_public.py" in names
     assert not any(n.startswith(("solutions/", "autograder/", "exercises/", "tests/")) for n in names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "course = course_cli.cli:main" in entry_points
