@@ -134,7 +134,9 @@ def grade(paths, time_limit=20.0, jobs=1):
     if jobs == 1:
         return _grade_here(paths, time_limit)
     chunks = [paths[i::jobs] for i in range(jobs)]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HIDDEN.parent.parent), os.environ.get("PYTHONPATH", "")]))
+    # One torch thread per worker: the workers already fill the cores.
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join([str(HIDDEN.parent.parent), os.environ.get("PYTHONPATH", "")]))
     workers = [subprocess.Popen([sys.executable, "-m", "autograder.grade", "--time-limit", str(time_limit), *chunk],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True) for chunk in chunks]
     by_path = {}
