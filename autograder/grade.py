@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,18 @@ def _sentence(exercise_id, exc):
 
 
 class Recorder:
-    """A pytest plugin: one record per (submission, test)."""
+    """A pytest plugin: one record per (submission, test); progress(path) once a submission is done."""
 
-    def __init__(self):
+    def __init__(self, progress=None):
         self.records = []
+        self.progress = progress
+        self.remaining = {}
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            if hasattr(item, "callspec"):
+                path = item.callspec.params["submission"]
+                self.remaining[path] = self.remaining.get(path, 0) + 1
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -68,6 +77,9 @@ class Recorder:
         if report.failed:
             record["message"], record["fatal"] = _sentence(exercise, call.excinfo.value)
         self.records.append(record)
+        self.remaining[record["submission"]] -= 1
+        if self.remaining[record["submission"]] == 0 and self.progress:
+            self.progress(record["submission"])
 
 
 def _exercise_report(exercise, records):
@@ -101,22 +113,26 @@ def _collapse(failed):
     return lines
 
 
-def build_report(paths, records):
+def build_report(paths, records, exercises=None):
     results = []
     for path in paths:
-        exercises = {}
+        exercises_report = {}
         for exercise in EXERCISES:
+            if exercises and exercise.id not in exercises:
+                continue
             mine = [r for r in records if r["submission"] == path and r["exercise"] == exercise.id]
-            exercises[exercise.id] = _exercise_report(exercise, mine)
-        score = sum(e["score"] for e in exercises.values())
-        results.append({"submission": path, "score": round(score, 2), "max_score": MAX_SCORE, "exercises": exercises})
+            exercises_report[exercise.id] = _exercise_report(exercise, mine)
+        score = sum(e["score"] for e in exercises_report.values())
+        max_score = sum(BY_ID[k].points for k in exercises_report)
+        results.append({"submission": path, "score": round(score, 2), "max_score": max_score, "exercises": exercises_report})
     return {"results": results}
 
 
-def _grade_here(paths, time_limit):
-    recorder = Recorder()
+def _grade_here(paths, time_limit, exercises=None, progress=None):
+    recorder = Recorder(progress)
+    files = [str(HIDDEN / f"test_{e}.py") for e in exercises] if exercises else [str(HIDDEN)]
     args = ["-c", str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN), "-q", "-W", "ignore",
-            "--time-limit", str(time_limit), str(HIDDEN)]
+            "--time-limit", str(time_limit), *files]
     for path in paths:
         args += ["--submission", path]
     output = io.StringIO()
@@ -124,29 +140,56 @@ def _grade_here(paths, time_limit):
         code = pytest.main(args, plugins=[recorder])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{output.getvalue()[-2000:]}")
-    return build_report(paths, recorder.records)
+    return build_report(paths, recorder.records, exercises)
 
 
-def grade(paths, time_limit=20.0, jobs=1):
-    """The grading report (a dict) of the submission folders `paths`, in their order."""
+def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None):
+    """The grading report (a dict) of the submission folders `paths`, in their order.
+
+    exercises: only these exercise ids (default all); progress(path) is called as each submission is done.
+    """
     paths = [str(p) for p in paths]
+    unknown = [e for e in exercises or () if e not in BY_ID]
+    if unknown:
+        raise GradingError(f"unknown exercise {', '.join(unknown)}")
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1:
-        return _grade_here(paths, time_limit)
+        return _grade_here(paths, time_limit, exercises, progress)
     chunks = [paths[i::jobs] for i in range(jobs)]
     # One torch thread per worker: the workers already fill the cores.
     env = dict(os.environ, OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(HIDDEN.parent.parent), os.environ.get("PYTHONPATH", "")]))
-    workers = [subprocess.Popen([sys.executable, "-m", "autograder.grade", "--time-limit", str(time_limit), *chunk],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True) for chunk in chunks]
+    extra = [f"--exercise={e}" for e in exercises or ()]
+    workers = [subprocess.Popen([sys.executable, "-m", "autograder.grade", "--time-limit", str(time_limit), "--progress",
+                                 *extra, *chunk], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+               for chunk in chunks]
+    errors = {}
+
+    def follow(worker):
+        lines = []
+        for line in worker.stderr:
+            if line.startswith(PROGRESS) and progress:
+                progress(line[len(PROGRESS):].rstrip("\n"))
+            else:
+                lines.append(line)
+        errors[worker.pid] = "".join(lines)
+
+    threads = [threading.Thread(target=follow, args=(w,), daemon=True) for w in workers]
+    for t in threads:
+        t.start()
     by_path = {}
-    for worker in workers:
-        out, err = worker.communicate()
+    for worker, thread in zip(workers, threads):
+        out = worker.stdout.read()
+        worker.wait()
+        thread.join()
         if worker.returncode != 0:
-            raise GradingError(f"a grading worker failed: {err.strip()[-2000:]}")
+            raise GradingError(f"a grading worker failed: {errors.get(worker.pid, '').strip()[-2000:]}")
         for result in json.loads(out)["results"]:
             by_path[result["submission"]] = result
     return {"results": [by_path[p] for p in paths]}
+
+
+PROGRESS = "course-progress\t"
 
 
 def main(argv=None):
@@ -155,8 +198,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.grade", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--exercise", action="append", help="only this exercise (repeatable)")
+    parser.add_argument("--progress", action="store_true", help="say on stderr as each submission is done")
     args = parser.parse_args(argv)
-    json.dump(grade(args.paths, args.time_limit), sys.stdout)
+
+    def say(path):
+        print(f"{PROGRESS}{path}", file=sys.__stderr__, flush=True)  # pytest.main has sys.stderr redirected
+
+    report = grade(args.paths, args.time_limit, exercises=args.exercise, progress=say if args.progress else None)
+    json.dump(report, sys.stdout)
 
 
 if __name__ == "__main__":

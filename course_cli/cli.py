@@ -1,4 +1,6 @@
 """The `course` command. Each command parses its options and calls a plain function."""
+import contextlib
+import functools
 import json
 import os
 import sys
@@ -101,3 +103,199 @@ def demo(keep):
     from .demo import run_demo
 
     run_demo(keep, echo=click.echo)
+
+
+# ---------------------------------------------------------------- the course cycle, on nbgrader
+
+
+def course_options(student=False, instructor=True):
+    """--course-dir, --exchange, --course-id (and --student): the options the cycle's commands share."""
+
+    def wrap(command):
+        @click.option("--course-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+                      help="The course root, holding nbgrader_config.py and gradebook.db.")
+        @click.option("--exchange", type=click.Path(file_okay=False, path_type=Path), envvar="COURSE_EXCHANGE",
+                      help="The exchange root [default: nbgrader's; COURSE_EXCHANGE overrides it].")
+        @click.option("--course-id", help="The course id [default: from nbgrader_config.py].")
+        @functools.wraps(command)
+        def run(course_dir, exchange, course_id, **kwargs):
+            from .nbcourse import CourseError, load_config
+
+            try:
+                config = load_config(course_dir, exchange, course_id, need_course_dir=instructor)
+                if student:
+                    from .nbcourse import default_student
+
+                    kwargs["student"] = kwargs.get("student") or default_student()
+                return command(config, **kwargs)
+            except CourseError as exc:
+                raise click.ClickException(str(exc)) from None
+
+        if student:
+            run = click.option("--student", help="Your student id [default: nbgrader's: JUPYTERHUB_USER, else the OS account].")(run)
+        return run
+
+    return wrap
+
+
+def progress_bar(quiet, length, label):
+    """A click progress bar (or nothing with --quiet); yields a function to call once per item done."""
+    if quiet or not length:
+        return contextlib.nullcontext(lambda *_: None)
+
+    @contextlib.contextmanager
+    def bar():
+        with click.progressbar(length=length, label=label, file=sys.stderr) as b:
+            yield lambda *_: b.update(1)
+
+    return bar()
+
+
+@main.command("init")
+@click.argument("course_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--course-id", required=True, help="The course id students and nbgrader use.")
+@click.option("--exchange", type=click.Path(file_okay=False, path_type=Path), envvar="COURSE_EXCHANGE",
+              help="The exchange root [default: nbgrader's; COURSE_EXCHANGE overrides it].")
+def init_command(course_dir, course_id, exchange):
+    """Create a course directory with its nbgrader configuration (instructor)."""
+    from .nbcourse import CourseError
+    from .workflow import init_course
+
+    try:
+        click.echo(f"wrote {init_course(course_dir, course_id, exchange)}")
+    except CourseError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--force", is_flag=True, help="Release again over an earlier release.")
+@click.option("--duedate", help="The due date, e.g. '2026-12-24 23:59 UTC' (stored in the gradebook).")
+@course_options()
+def release(config, assignment, force, duedate):
+    """Build the students' version, check it (reference 100, stubs 0) and publish it (instructor)."""
+    from .workflow import release as run
+
+    click.echo(f"released {assignment} to {run(config, assignment, force=force, duedate=duedate)}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--dir", "into", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="Where to put the assignment's folder.")
+@course_options(student=True, instructor=False)
+def fetch(config, assignment, into, student):
+    """Fetch a released assignment into ./ASSIGNMENT (student)."""
+    from .workflow import fetch as run
+
+    click.echo(f"fetched {assignment} into {run(config, assignment, student, into)}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="The assignment's folder [default: ./ASSIGNMENT].")
+@course_options(student=True, instructor=False)
+def submit(config, assignment, folder, student):
+    """Submit your assignment's files; every submission is kept (student)."""
+    from .workflow import submit as run
+
+    click.echo(f"submitted {assignment} as {student} at {run(config, assignment, student, folder)}")
+
+
+@main.command("list")
+@course_options(student=True, instructor=False)
+def list_command(config, student):
+    """What is released, and what you have submitted, with timestamps (student)."""
+    from .workflow import listing
+
+    released, submitted = listing(config, student)
+    click.echo("released: " + (", ".join(released) or "nothing yet"))
+    click.echo(f"submitted by {student}:" + ("" if submitted else " nothing yet"))
+    for assignment, timestamp in submitted:
+        click.echo(f"  {assignment}  {timestamp}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--before-duedate", is_flag=True, help="Take each student's latest submission before the due date.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@course_options()
+def collect(config, assignment, before_duedate, quiet):
+    """Collect each student's latest submission into submitted/ (instructor)."""
+    from .workflow import collect as run, inbound_students
+
+    with progress_bar(quiet, len(inbound_students(config, assignment)), "collecting") as done:
+        students = run(config, assignment, before_duedate=before_duedate, progress=done)
+    click.echo(f"collected {len(students)} submissions of {assignment}: {', '.join(students) or 'none'}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=_jobs_default, show_default="number of cores")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True, help="Seconds per exercise.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@course_options()
+def grade(config, assignment, jobs, time_limit, quiet):
+    """Grade the collected submissions into nbgrader's gradebook (instructor)."""
+    from .workflow import grade as run, submitted
+
+    with progress_bar(quiet, len(submitted(config, assignment)), "grading") as done:
+        results = run(config, assignment, jobs=jobs, time_limit=time_limit, progress=done)
+    click.echo(tables.render(["student", "score"], [[s, f"{r['score']:g}/{r['max_score']:g}"] for s, r in results.items()]))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@course_options()
+def grades(config, fmt):
+    """The gradebook: one row per student, one column per exercise, and the total (instructor)."""
+    from .workflow import format_grades, grade_table
+
+    click.echo(format_grades(grade_table(config), fmt), nl=False)
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@course_options()
+def feedback(config, assignment, quiet):
+    """Render each graded student's feedback page and return it through the exchange (instructor)."""
+    from .feedback import release_feedback
+
+    for student, page in release_feedback(config, assignment).items():
+        click.echo(f"{student}: {page}")
+
+
+@main.command("fetch-feedback")
+@click.argument("assignment")
+@click.option("--dir", "into", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="The folder holding your ASSIGNMENT folder.")
+@course_options(student=True, instructor=False)
+def fetch_feedback(config, assignment, into, student):
+    """Fetch the feedback on your submissions into ASSIGNMENT/feedback/ (student)."""
+    from .feedback import fetch_feedback as run
+
+    pages = run(config, assignment, student, into)
+    click.echo("\n".join(str(p) for p in pages) if pages else "no feedback yet")
+
+
+@main.command()
+@click.argument("assignment")
+@course_options()
+def report(config, assignment):
+    """One page for the instructor: score distributions and the class's most frequent mistakes."""
+    from .feedback import class_report
+
+    click.echo(f"class report written to {class_report(config, assignment)}")
+
+
+def _register():
+    from .cmd_export import export
+    from .cmd_similarity import similarity
+
+    main.add_command(export)
+    main.add_command(similarity)
+
+
+_register()

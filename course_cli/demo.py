@@ -1,5 +1,8 @@
-"""`course demo`: the whole loop on simulated students, in a temporary folder."""
-import json
+"""`course demo`: the whole cycle on simulated students, in a temporary course and exchange.
+
+It goes through nbgrader's real exchange and gradebook, as an instructor and
+three students would: release, fetch, submit, collect, grade, feedback.
+"""
 import os
 import shutil
 import tempfile
@@ -9,6 +12,7 @@ from . import tables
 from .assignment import ASSIGNMENT
 from .repo import SOLUTIONS, require_autograder
 
+COURSE_ID = "demo101"
 STUDENTS = {
     "alice": "solves every exercise (the reference)",
     "bob": "forgets to divide the attention scores by sqrt(dk)",
@@ -16,38 +20,50 @@ STUDENTS = {
 }
 
 
-def run_demo(keep=None, echo=print):
-    require_autograder()
-    from autograder.grade import grade
+def _work(student, folder):
+    """What each simulated student writes into their fetched folder."""
     from autograder.mistakes import BY_ID
 
-    from .build import build_student_version
+    if student in ("alice", "bob"):
+        for file in SOLUTIONS.glob("*.py"):
+            shutil.copyfile(file, folder / file.name)
+    if student == "bob":
+        mistake = BY_ID["attention.no_scale"]
+        (folder / f"{mistake.exercise}.py").write_text(mistake.source(), encoding="utf-8")
 
-    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="course-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
-    echo(f"building and checking the students' version in {root}/release ...")
-    release = build_student_version(root / "release")
-    submissions = []
+
+def run_demo(keep=None, echo=print):
+    require_autograder()
+    from . import feedback, workflow
+    from .nbcourse import load_config
+
+    root = Path(keep).resolve() if keep else Path(tempfile.mkdtemp(prefix="course-demo-"))
+    if keep and root.exists():
+        shutil.rmtree(root)
+    course, exchange = root / "course", root / "exchange"
+    workflow.init_course(course, COURSE_ID, exchange)
+    instructor = load_config(course, need_course_dir=True)
+    echo(f"course {COURSE_ID} in {course}, exchange in {exchange}")
+    echo(f"releasing {ASSIGNMENT} (the reference must score 100 and the stubs 0) ...")
+    workflow.release(instructor, ASSIGNMENT)
     for student, what in STUDENTS.items():
-        folder = root / "submissions" / student / ASSIGNMENT
-        if folder.exists():
-            shutil.rmtree(folder)
-        shutil.copytree(release, folder)
-        if student == "alice":
-            for file in SOLUTIONS.glob("*.py"):
-                shutil.copyfile(file, folder / file.name)
-        elif student == "bob":
-            for file in SOLUTIONS.glob("*.py"):
-                shutil.copyfile(file, folder / file.name)
-            mistake = BY_ID["attention.no_scale"]
-            (folder / f"{mistake.exercise}.py").write_text(mistake.source(), encoding="utf-8")
-        echo(f"  {student} {what}")
-        submissions.append(str(folder))
-    echo("grading ...")
-    report = grade(submissions, jobs=os.cpu_count() or 1)
-    out = root / "grades.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+        home = root / "students" / student
+        home.mkdir(parents=True)
+        config = load_config(home, exchange, COURSE_ID, cache=home / ".nbgrader_cache")
+        folder = workflow.fetch(config, ASSIGNMENT, student, home)
+        _work(student, folder)
+        when = workflow.submit(config, ASSIGNMENT, student, folder)
+        echo(f"  {student} {what}: submitted at {when}")
+    echo("collecting and grading ...")
+    workflow.collect(instructor, ASSIGNMENT)
+    results = workflow.grade(instructor, ASSIGNMENT, jobs=os.cpu_count() or 1)
+    pages = feedback.release_feedback(instructor, ASSIGNMENT)
+    summary = feedback.class_report(instructor, ASSIGNMENT)
     echo("")
-    echo(tables.grading_report(report))
-    echo(f"\nthe full grading report, with every feedback sentence: {out}")
-    return report
+    echo(tables.grading_report({"results": [dict(r, submission=s) for s, r in results.items()]}))
+    echo("\nfeedback pages (also in the exchange, for `course fetch-feedback`):")
+    for student, page in pages.items():
+        echo(f"  {student}: {page}")
+    echo(f"class report: {summary}")
+    echo(f"grades: course grades --course-dir {course}")
+    return results

@@ -1,0 +1,205 @@
+"""Which submissions share unusually much code beyond the stubs (instructor).
+
+The comparison itself is copydetect's (winnowed fingerprints of the tokenized
+code, Stanford MOSS's method): every exercise file of a student is compared
+with the same file of every other student, and any fingerprint that also
+occurs in the stub is ignored, so the code every student starts from never
+counts. Names, strings and comments do not matter to it: renaming variables
+does not hide a copy.
+
+A pair's similarity is the larger of its two directional scores, where a
+student's score is the share of that student's own code beyond the stubs, over
+all exercise files, that copydetect found in the other student's same files.
+"""
+import contextlib
+import html
+import io
+import logging
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import tables
+from .assignment import EXERCISES
+
+# Only the exercise files take part: not __init__.py, not the public tests, nothing else a folder holds.
+EXERCISE_FILES = tuple(e.file for e in EXERCISES)
+
+# copydetect's defaults: the shortest match that counts (noise) and the shortest one that is always found
+# (guarantee), in characters of tokenized code, where every name is one letter.
+NOISE_T = 25
+GUARANTEE_T = 25
+
+
+class _DropCopydetectLogs(logging.Filter):
+    def filter(self, record):
+        return "copydetect" not in Path(record.pathname).parts
+
+
+@contextlib.contextmanager
+def _silenced(quiet):
+    """copydetect prints, draws tqdm bars and logs to the root logger: keep all of it off the terminal."""
+    if not quiet:
+        yield
+        return
+    root, drop = logging.getLogger(), _DropCopydetectLogs()
+    root.addFilter(drop)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        root.removeFilter(drop)
+
+
+def _copy_exercise_files(src: Path, dest: Path) -> int:
+    """Copy the exercise files of `src` (regular files only) into `dest`; return how many there were."""
+    n = 0
+    for name in EXERCISE_FILES:
+        file = Path(src) / name
+        if file.is_file() and not file.is_symlink():
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, dest / name)
+            n += 1
+    return n
+
+
+def _import_copydetect():
+    try:
+        from copydetect import CopyDetector
+    except ImportError as exc:  # an optional dependency: pip install 'course[instructor]'
+        raise ImportError(
+            f"similarity needs copydetect ({exc}): pip install 'course[instructor]' or pip install copydetect") from None
+    return CopyDetector
+
+
+def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out_html: Path | None = None, *,
+                  quiet: bool = True, noise_t: int = NOISE_T, guarantee_t: int = GUARANTEE_T) -> list:
+    """The pairs of submissions whose similarity beyond the stubs is at least `threshold`, most similar first.
+
+    `submissions` maps a student id to that student's assignment folder (the folder holding the exercise files).
+    Each pair is {"a", "b", "similarity", "similarity_a", "similarity_b", "overlap_tokens", "files",
+    "file_similarity"}: `similarity_a` is the share of a's code beyond the stubs found in b's files (and
+    `similarity_b` the other way round), `similarity` the larger of the two, `files` the exercise files whose
+    own similarity reaches `threshold`, most similar first, and `file_similarity` every overlapping file's.
+    Writes copydetect's HTML report to `out_html` if given (file pairs above `threshold`).
+    Fewer than two submissions with exercise files give no pairs.
+    """
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
+    with tempfile.TemporaryDirectory(prefix="course-similarity-") as tmp:
+        root = Path(tmp)
+        stubs = root / "stubs"
+        stubs.mkdir()
+        _copy_exercise_files(Path(stub_dir), stubs)
+        # Each student's files in a folder of its own, named by position so that any id is a safe name.
+        folders = {}
+        for n, (student, folder) in enumerate(sorted(submissions.items(), key=lambda kv: str(kv[0]))):
+            dest = root / "students" / f"s{n:05d}"
+            if _copy_exercise_files(Path(folder), dest):
+                folders[str(dest)] = str(student)
+        if len(folders) < 2:
+            if out_html is not None:
+                _write_placeholder(Path(out_html), len(folders))
+            return []
+
+        with _silenced(quiet):  # importing matplotlib may print too (building its font cache)
+            CopyDetector = _import_copydetect()
+            detector = CopyDetector(
+                test_dirs=sorted(folders), boilerplate_dirs=[str(stubs)], extensions=["py"],
+                noise_t=noise_t, guarantee_t=guarantee_t, display_t=threshold,
+                same_name_only=True,  # attention.py with attention.py only
+                ignore_leaf=True,  # never a student with themselves
+                autoopen=False, silent=quiet, out_file=str(root / "report.html"))
+            detector.test_files.sort()  # copydetect lists them in no order: group the report's rows by student
+            detector.ref_files.sort()
+            detector.run()
+            report = detector.generate_html_report(output_mode="return") if out_html is not None else None
+        pairs = _pairs(detector, folders, threshold)
+        if report is not None:
+            Path(out_html).write_text(_clean_report(report, root, folders), encoding="utf-8")
+    return pairs
+
+
+def _pairs(detector, folders, threshold):
+    def owner(path):
+        return folders[str(Path(path).parent)]
+
+    coverage = {}  # student -> tokens of code beyond the stubs, over all their exercise files
+    for path, fingerprint in detector.file_data.items():
+        coverage[owner(path)] = coverage.get(owner(path), 0.0) + float(fingerprint.token_coverage)
+    overlap = {}  # (a, b) with a < b -> {file: [tokens of a found in b, tokens of b found in a, sim a, sim b]}
+    matrix = detector.similarity_matrix
+    for i, test_f in enumerate(detector.test_files):
+        for j, ref_f in enumerate(detector.ref_files):
+            sim_test, sim_ref = (float(x) for x in matrix[i, j])
+            if sim_test <= 0 and sim_ref <= 0:  # -1: not compared; 0: nothing shared
+                continue
+            a, b = owner(test_f), owner(ref_f)
+            if a > b:
+                continue  # every pair is there both ways
+            cov_a = float(detector.file_data[test_f].token_coverage)
+            cov_b = float(detector.file_data[ref_f].token_coverage)
+            sim_a, sim_b = min(sim_test, 1.0), min(sim_ref, 1.0)
+            overlap.setdefault((a, b), {})[Path(test_f).name] = [sim_a * cov_a, sim_b * cov_b, sim_a, sim_b]
+    pairs = []
+    for (a, b), files in overlap.items():
+        tokens_a = sum(v[0] for v in files.values())
+        tokens_b = sum(v[1] for v in files.values())
+        sim_a = float(tokens_a / coverage[a]) if coverage[a] else 0.0
+        sim_b = float(tokens_b / coverage[b]) if coverage[b] else 0.0
+        similarity = max(sim_a, sim_b)
+        if similarity < threshold or similarity == 0:
+            continue
+        per_file = {f: max(v[2], v[3]) for f, v in files.items()}
+        ranked = sorted(per_file, key=lambda f: (-per_file[f], EXERCISE_FILES.index(f)))
+        pairs.append({
+            "a": a, "b": b,
+            "similarity": round(similarity, 4),
+            "similarity_a": round(sim_a, 4), "similarity_b": round(sim_b, 4),
+            "overlap_tokens": int(round(max(tokens_a, tokens_b))),
+            "files": [f for f in ranked if per_file[f] >= threshold] or ranked[:1],
+            "file_similarity": {f: round(float(per_file[f]), 4) for f in ranked},
+        })
+    pairs.sort(key=lambda p: (-p["similarity"], p["a"], p["b"]))
+    return pairs
+
+
+# copydetect's report loads Bootstrap from a CDN, for styling and for its "View" buttons. Without it the page
+# still shows everything (the collapsed parts are simply open), so drop the two tags: the report then
+# opens offline and asks no third party for anything, and its now useless buttons are hidden.
+_CDN = re.compile(r'<link[^>]*href="https?://[^"]*"[^>]*>\s*|<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>\s*')
+_OFFLINE_STYLE = "<style>button[data-bs-toggle] { display: none; } pre { white-space: pre-wrap; }</style>\n</head>"
+
+
+def _clean_report(report, root, folders):
+    """Student ids instead of the temporary folders, and no assets from the internet."""
+    for folder, student in folders.items():
+        for form in {folder, folder.replace("\\", "\\\\")}:  # as a path, and inside the JSON of the settings
+            report = report.replace(form + "/", html.escape(student) + "/").replace(form + "\\", html.escape(student) + "\\")
+            report = report.replace(form, html.escape(student))
+    report = report.replace(str(root / "stubs"), "stubs").replace(str(root), ".")
+    report = _CDN.sub("", report)
+    return report.replace("</head>", _OFFLINE_STYLE, 1)
+
+
+def _write_placeholder(out_html: Path, n):
+    out_html.write_text(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"UTF-8\"><title>Copy Detection Report</title></head>\n"
+        f"<body><h1>Copy Detection Report</h1><p>Nothing to compare: {n} submission(s) with exercise files, "
+        "fewer than two.</p></body></html>\n", encoding="utf-8")
+
+
+def _pct(x):
+    return f"{100 * x:.0f}%"
+
+
+def format_pairs(pairs: list, threshold: float = 0.5) -> str:
+    """A table of the pairs: student a, student b, similarity %, and the files that overlap most."""
+    if not pairs:
+        return f"no pair shares more than {_pct(threshold)} beyond the stubs"
+    rows = []
+    for p in pairs:
+        files = ", ".join(f"{f} {_pct(p['file_similarity'][f])}" for f in p["files"])
+        rows.append([p["a"], p["b"], _pct(p["similarity"]), files])
+    return tables.render(["student a", "student b", "similarity", "files"], rows)

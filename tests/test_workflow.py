@@ -1,0 +1,171 @@
+"""The whole course cycle through nbgrader's real exchange and gradebook, and nbgrader's own commands.
+
+One course, several simulated students sharing this OS account: the instructor
+releases with `course`, the students fetch and submit with `course`, and the
+grades from `course grade` agree exercise by exercise with what the real
+`nbgrader collect` and `nbgrader autograde` record in the same gradebook.
+"""
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from autograder.mistakes import BY_ID as MISTAKES
+from course_cli.assignment import EXERCISES
+from course_cli.cli import main
+from course_cli.workflow import _solution_lines
+from tests.helpers import SOLUTIONS
+
+COURSE_ID = "ml101"
+BIN = Path(sys.executable).parent
+
+
+def course(*args, cwd, env=None):
+    """Run `course ARGS` as a user would (a real process, not CliRunner)."""
+    out = subprocess.run([sys.executable, "-m", "course_cli", *map(str, args)], cwd=cwd, capture_output=True,
+                         text=True, env=env)
+    assert out.returncode == 0, f"course {' '.join(map(str, args))}: {out.stdout}{out.stderr}"
+    return out.stdout
+
+
+def nbgrader(*args, cwd):
+    out = subprocess.run([str(BIN / "nbgrader"), *args], cwd=cwd, capture_output=True, text=True,
+                         env=dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout + out.stderr
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    """Release, then four students: alice (reference), bob (a mistake, submitted twice), carol (stubs), dave (NaN)."""
+    root = tmp_path_factory.mktemp("cycle")
+    course_dir, exchange = root / "course", root / "exchange"
+    course("init", course_dir, "--course-id", COURSE_ID, "--exchange", exchange, cwd=root)
+    course("release", "transformer", cwd=course_dir)
+
+    def student(name, work, submissions=1):
+        home = root / name
+        home.mkdir()
+        env = dict(os.environ, JUPYTER_DATA_DIR=str(home / ".jupyter"))  # each student's own nbgrader cache
+        opts = ["--course-id", COURSE_ID, "--exchange", exchange, "--student", name]
+        course("fetch", "transformer", *opts, cwd=home, env=env)
+        for attempt in range(submissions):
+            work(home / "transformer", attempt)
+            course("submit", "transformer", *opts, cwd=home, env=env)
+        return home, env, opts
+
+    def reference(folder, attempt=0):
+        for file in SOLUTIONS.glob("*.py"):
+            shutil.copyfile(file, folder / file.name)
+
+    def mistake(folder, attempt):
+        reference(folder)
+        if attempt == 1:  # the second submission has the bug: the latest one counts
+            (folder / "attention.py").write_text(MISTAKES["attention.no_scale"].source(), encoding="utf-8")
+
+    homes = {"alice": student("alice", reference), "bob": student("bob", mistake, submissions=2),
+             "carol": student("carol", lambda folder, attempt: None)}
+    return root, course_dir, exchange, homes
+
+
+def test_no_solution_text_reaches_release_or_exchange(cycle):
+    root, course_dir, exchange, _ = cycle
+    lines = _solution_lines()
+    assert len(lines) > 30
+    # Everything released: nbgrader's release folder and the exchange's outbound (inbound holds alice's work).
+    for folder in (course_dir / "release", exchange / COURSE_ID / "outbound"):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                assert not [l for l in lines if l in text], path
+    # The exercises did reach the exchange, as stubs.
+    assert "NotImplementedError" in (exchange / COURSE_ID / "outbound" / "transformer" / "attention.py").read_text()
+
+
+def test_every_submission_is_kept_with_its_timestamp(cycle):
+    root, course_dir, exchange, homes = cycle
+    inbound = sorted(p.name for p in (exchange / COURSE_ID / "inbound").iterdir())
+    assert [n.split("+")[0] for n in inbound].count("bob") == 2  # a re-submission sits beside the first
+    assert {n.split("+")[0] for n in inbound} == {"alice", "bob", "carol"}  # --student, not the OS account
+    home, env, opts = homes["bob"]
+    listed = course("list", *opts, cwd=home, env=env)
+    assert "released: transformer" in listed and listed.count("transformer  2026") + listed.count("transformer  20") >= 2
+
+
+def test_course_grade_and_nbgrader_autograde_agree_exercise_by_exercise(cycle):
+    root, course_dir, exchange, homes = cycle
+    out = course("collect", "transformer", "--quiet", cwd=course_dir)
+    assert "collected 3 submissions" in out
+    course("grade", "transformer", "--quiet", cwd=course_dir)
+    ours = {row["student"]: row for row in json.loads(course("grades", "--format", "json", cwd=course_dir))}
+    assert ours["alice"]["total"] == 100
+    assert 0 < ours["bob"]["total"] < 100 and ours["bob"]["attention"] < 15
+    assert all(ours["bob"][e.id] == e.points for e in EXERCISES if e.id != "attention")
+    assert ours["carol"]["total"] == 0
+
+    # nbgrader's own path on the same course: its collect warns of no owner, its autograde keeps the students' .py.
+    collected = nbgrader("collect", "transformer", "--update", cwd=course_dir)
+    assert "cheating attempt" not in collected
+    nbgrader("autograde", "transformer", "--force", cwd=course_dir)
+    theirs = {row["student"]: row for row in json.loads(course("grades", "--format", "json", cwd=course_dir))}
+    for name in ("alice", "bob", "carol"):
+        for e in EXERCISES:
+            assert theirs[name][e.id] == pytest.approx(ours[name][e.id]), (name, e.id)
+
+    exported = nbgrader("export", "--to", str(root / "export.csv"), cwd=course_dir)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(root / "export.csv"))}
+    assert float(rows["alice"]["score"]) == 100 and float(rows["carol"]["score"]) == 0
+
+
+def test_grades_csv_opens_as_a_spreadsheet(cycle):
+    _, course_dir, _, _ = cycle
+    table = list(csv.reader(io.StringIO(course("grades", "--format", "csv", cwd=course_dir))))
+    assert table[0][:1 + len(EXERCISES)] == ["student", *(e.id for e in EXERCISES)] and "total" in table[0]
+    assert [r[0] for r in table[1:]] == ["alice", "bob", "carol"]
+    assert all(float(x) >= 0 for r in table[1:] for x in r[1:1 + len(EXERCISES)])
+
+
+def test_feedback_goes_back_through_the_exchange(cycle):
+    _, course_dir, _, homes = cycle
+    out = course("feedback", "transformer", cwd=course_dir)
+    assert "bob:" in out
+    home, env, opts = homes["bob"]
+    pages = course("fetch-feedback", "transformer", *opts, cwd=home, env=env).split("\n")
+    page = Path(home / pages[0].strip()) if not Path(pages[0].strip()).is_absolute() else Path(pages[0].strip())
+    html = page.read_text(encoding="utf-8")
+    assert "scores are not divided by sqrt(dk)" in html and html.count("data:image/png;base64,") == 2
+    summary = course("report", "transformer", cwd=course_dir)
+    assert "summary.html" in summary
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fetch", "nosuch", "--course-id", COURSE_ID], "unknown assignment"),
+    (["submit", "transformer", "--course-id", COURSE_ID, "--student", "zed"], "nothing to submit"),
+    (["collect", "transformer"], "not a course directory"),
+    (["release", "transformer"], "not a course directory"),
+])
+def test_user_errors_are_one_line(tmp_path, args, message):
+    result = CliRunner().invoke(main, [*args, "--exchange", str(tmp_path / "ex")], catch_exceptions=False,
+                                env={"JUPYTER_DATA_DIR": str(tmp_path / "jd")})
+    assert result.exit_code == 1, result.output
+    assert message in result.output and result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+def test_release_twice_needs_force_and_submit_refuses_links(cycle, tmp_path):
+    root, course_dir, exchange, homes = cycle
+    again = CliRunner().invoke(main, ["release", "transformer", "--course-dir", str(course_dir)])
+    assert again.exit_code == 1 and "already released" in again.output and "--force" in again.output
+    home, env, opts = homes["carol"]
+    link = home / "transformer" / "warmup.py"
+    link.unlink()
+    link.symlink_to(SOLUTIONS / "warmup.py")
+    refused = CliRunner().invoke(main, ["submit", "transformer", "--dir", str(home / "transformer"), *map(str, opts)],
+                                 env={"JUPYTER_DATA_DIR": env["JUPYTER_DATA_DIR"]})
+    assert refused.exit_code == 1 and "symbolic link" in refused.output
