@@ -1,11 +1,18 @@
-"""Time `course check` on N submissions: a mix of correct, buggy and stub ones.
+"""Time grading N submissions three ways, in one run, on the same submissions:
 
-    python benchmarks/grading.py [-n 20] [--jobs 2]
+1. `course grade` (sandboxed children forked from a torch-warm zygote, --jobs);
+2. `nbgrader autograde` through nbgrader's own path (the release's notebook);
+3. a naive baseline: one `pytest` process per submission, --jobs at a time.
 
-A benchmark, not a test: it prints what it measured and checks nothing.
+    python benchmarks/grading.py [-n 10] [--jobs 2]
+
+A benchmark, not a test: it prints what it measured. The submissions are a mix:
+every third correct, every third the untouched stubs, the rest each with a
+different catalogued mistake.
 """
 import argparse
 import itertools
+import json
 import os
 import platform
 import shutil
@@ -13,47 +20,109 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.mistakes import MISTAKES  # noqa: E402
-from course_cli.assignment import EXERCISES  # noqa: E402
+from course_cli.assignment import BY_ID  # noqa: E402
 
 SOLUTIONS, STUBS = ROOT / "solutions" / "transformer", ROOT / "exercises" / "transformer"
+BIN = Path(sys.executable).parent
+ENV = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", PYTHONPATH=str(ROOT))
+
+
+def write_work(folder, i):
+    """Student i's work into their fetched folder: correct, stub or one catalogued mistake."""
+    kind = ("correct", "stub", "buggy")[i % 3]
+    if kind != "stub":
+        for file in SOLUTIONS.glob("*.py"):
+            shutil.copyfile(file, folder / file.name)
+    if kind == "buggy":
+        mistake = MISTAKES[(i // 3) % len(MISTAKES)]
+        (folder / BY_ID[mistake.exercise].file).write_text(mistake.source(), encoding="utf-8")
+    return kind
 
 
 def make_submissions(root, n):
-    """Every third correct, every third a stub, the rest each with a different catalogued mistake."""
-    mistakes = itertools.cycle(MISTAKES)
+    """Plain folders, for `course check` (used by other scripts)."""
     paths = []
     for i in range(n):
         folder = Path(root) / f"student{i:03d}" / "transformer"
-        kind = ("correct", "stub", "buggy")[i % 3]
-        shutil.copytree(STUBS if kind == "stub" else SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__", "*.md", "test_*"))
-        if kind == "buggy":
-            m = next(mistakes)
-            (folder / next(e.file for e in EXERCISES if e.id == m.exercise)).write_text(m.source(), encoding="utf-8")
+        shutil.copytree(STUBS, folder, ignore=shutil.ignore_patterns("__pycache__", "*.md", "test_*"))
+        write_work(folder, i)
         paths.append(str(folder))
     return paths
 
 
+def make_course(root, n):
+    """A released course with n collected submissions; returns the course folder."""
+    from course_cli import workflow
+    from course_cli.nbcourse import load_config
+
+    course, exchange = root / "course", root / "exchange"
+    workflow.init_course(course, "bench", exchange)
+    instructor = load_config(course, need_course_dir=True)
+    workflow.release(instructor, "transformer", check=False)
+    for i in range(n):
+        home = root / "students" / f"s{i:03d}"
+        home.mkdir(parents=True)
+        config = load_config(home, exchange, "bench", cache=home / ".cache")
+        folder = workflow.fetch(config, "transformer", f"s{i:03d}", home)
+        write_work(folder, i)
+        workflow.submit(config, "transformer", f"s{i:03d}", folder)
+    workflow.collect(instructor, "transformer")
+    return course
+
+
+def timed(command, cwd):
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def grades(course):
+    out = subprocess.run([sys.executable, "-m", "course_cli", "grades", "--format", "json"], cwd=course, env=ENV,
+                         check=True, capture_output=True, text=True).stdout
+    return {r["student"]: r["total"] for r in json.loads(out)}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-n", type=int, default=20)
+    parser.add_argument("-n", type=int, default=10, help="submissions (default 10)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    root = tempfile.mkdtemp(prefix="course-bench-")
+    root = Path(tempfile.mkdtemp(prefix="course-bench-"))
     try:
-        paths = make_submissions(root, args.n)
+        course = make_course(root, args.n)
+        folders = sorted(str(p) for p in (course / "submitted").glob("*/transformer"))
+        course_s = timed([sys.executable, "-m", "course_cli", "grade", "transformer", "--jobs", str(args.jobs), "--quiet"], course)
+        ours = grades(course)
+        nbgrader_s = timed([str(BIN / "nbgrader"), "autograde", "transformer", "--force"], course)
+        theirs = grades(course)
+
+        def one_pytest(folder):
+            return subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "autograder/hidden/pytest.ini"),
+                                   str(ROOT / "autograder/hidden"), "-q", "--submission", folder],
+                                  cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "course_cli", "check", "--json", "-j", str(args.jobs), *paths],
-                       check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-        seconds = time.perf_counter() - start
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-        print(f"course check, {args.n} submissions, --jobs {args.jobs}: {seconds:.1f} s "
-              f"({args.n / seconds:.2f} submissions/s, {seconds / args.n * 1000:.0f} ms each)")
+        with ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(one_pytest, folders))
+        naive_s = time.perf_counter() - start
+
+        n = len(folders)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+              f"{n} submissions ({sum(1 for v in ours.values() if v == 100)} at 100, "
+              f"{sum(1 for v in ours.values() if v == 0)} at 0), --jobs {args.jobs}")
+        for name, seconds in (("course grade", course_s), ("nbgrader autograde", nbgrader_s), ("pytest per submission", naive_s)):
+            print(f"  {name:22s} {seconds:7.1f} s  {n / seconds:6.2f} submissions/s  {seconds / n * 1000:7.0f} ms each")
+        print(f"  course grade is {nbgrader_s / course_s:.1f}x faster than nbgrader autograde, "
+              f"{naive_s / course_s:.1f}x faster than one pytest per submission")
+        same = all(abs(ours[s] - theirs[s]) < 1e-9 for s in ours)
+        print(f"  nbgrader's totals {'equal' if same else 'DIFFER FROM'} course grade's")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
