@@ -6,6 +6,7 @@ or numbers. `expect` runs it on both; when they differ it looks for the
 catalogued mistake that gives the student's exact answer, and otherwise shows
 a small "yours vs expected" excerpt.
 """
+import contextlib
 import math
 
 import torch
@@ -97,6 +98,19 @@ def diagnose_error(exercise, exc):
 _REFERENCE_ANSWERS = {}
 
 
+@contextlib.contextmanager
+def _inputs_restored(probe):
+    """Put back every tensor the probe can reach (its closure, its module's globals) as it was."""
+    reachable = [c.cell_contents for c in probe.__closure__ or ()] + list(probe.__globals__.values())
+    saved = [(t, t.clone()) for t in reachable if isinstance(t, torch.Tensor)]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for tensor, copy in saved:
+                tensor.copy_(copy)
+
+
 def _freeze(value):
     """A hashable stand-in for a probe's captured value, or None when there is none."""
     if isinstance(value, torch.Tensor):
@@ -134,7 +148,8 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL):
         if not m.patch:
             continue
         try:
-            theirs = probe(mistakes.mutant(m))
+            with _inputs_restored(probe):  # a mutant runs here, and some mutants modify their inputs
+                theirs = probe(mistakes.mutant(m))
         except Exception:
             continue
         if difference(yours, theirs, atol, rtol) is None and difference(theirs, want, atol, rtol) is not None:

@@ -128,11 +128,13 @@ def build_report(paths, records, exercises=None):
     return {"results": results}
 
 
-def _grade_here(paths, time_limit, exercises=None, progress=None):
+def _grade_here(paths, time_limit, exercises=None, progress=None, total_time_limit=None):
     recorder = Recorder(progress)
     files = [str(HIDDEN / f"test_{e}.py") for e in exercises] if exercises else [str(HIDDEN)]
     args = ["-c", str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN), "-q", "-W", "ignore",
             "--time-limit", str(time_limit), *files]
+    if total_time_limit is not None:
+        args += ["--total-time-limit", str(total_time_limit)]
     for path in paths:
         args += ["--submission", path]
     output = io.StringIO()
@@ -143,25 +145,37 @@ def _grade_here(paths, time_limit, exercises=None, progress=None):
     return build_report(paths, recorder.records, exercises)
 
 
-def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None):
+def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_time_limit=None):
     """The grading report (a dict) of the submission folders `paths`, in their order.
 
-    exercises: only these exercise ids (default all); progress(path) is called as each submission is done.
+    time_limit: seconds per exercise; total_time_limit: seconds for all of one
+    submission's exercises (default 3 x time_limit); exercises: only these ids
+    (default all); progress(path) is called as each submission is done.
     """
-    paths = [str(p) for p in paths]
+    given = [str(p) for p in paths]
+    paths = list(dict.fromkeys(given))  # a folder named twice is graded once
     unknown = [e for e in exercises or () if e not in BY_ID]
     if unknown:
         raise GradingError(f"unknown exercise {', '.join(unknown)}")
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1:
-        return _grade_here(paths, time_limit, exercises, progress)
+        report = _grade_here(paths, time_limit, exercises, progress, total_time_limit)
+    else:
+        report = _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_limit)
+    by_path = {r["submission"]: r for r in report["results"]}
+    return {"results": [by_path[p] for p in given]}
+
+
+def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_limit):
     chunks = [paths[i::jobs] for i in range(jobs)]
     # One torch thread per worker: the workers already fill the cores.
     env = dict(os.environ, OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(HIDDEN.parent.parent), os.environ.get("PYTHONPATH", "")]))
     extra = [f"--exercise={e}" for e in exercises or ()]
+    if total_time_limit is not None:
+        extra.append(f"--total-time-limit={total_time_limit}")
     workers = [subprocess.Popen([sys.executable, "-m", "autograder.grade", "--time-limit", str(time_limit), "--progress",
-                                 *extra, *chunk], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+                                 *extra, "--", *chunk], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
                for chunk in chunks]
     errors = {}
 
@@ -198,6 +212,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.grade", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--total-time-limit", type=float, default=None)
     parser.add_argument("--exercise", action="append", help="only this exercise (repeatable)")
     parser.add_argument("--progress", action="store_true", help="say on stderr as each submission is done")
     args = parser.parse_args(argv)
@@ -205,7 +220,8 @@ def main(argv=None):
     def say(path):
         print(f"{PROGRESS}{path}", file=sys.__stderr__, flush=True)  # pytest.main has sys.stderr redirected
 
-    report = grade(args.paths, args.time_limit, exercises=args.exercise, progress=say if args.progress else None)
+    report = grade(args.paths, args.time_limit, exercises=args.exercise, progress=say if args.progress else None,
+                   total_time_limit=args.total_time_limit)
     json.dump(report, sys.stdout)
 
 

@@ -1,7 +1,9 @@
 """Where a submission's files come from, and the scratch package each exercise is graded in.
 
-No cascade: an exercise's file is graded beside the reference versions of the
+No cascade: an exercise's file is graded beside working versions of the
 siblings it imports, so a broken attention.py costs points in attention only.
+Those are the shims (autograder/shims/), not the reference solutions: the
+reference never enters a student's process, not even as a file it could read.
 """
 import shutil
 from functools import lru_cache
@@ -11,6 +13,7 @@ from course_cli.assignment import ASSIGNMENT, EXERCISES
 from course_cli.stubs import strip_solutions
 
 REFERENCE = Path(__file__).resolve().parent.parent / "solutions" / ASSIGNMENT
+SHIMS = Path(__file__).resolve().parent / "shims"
 
 
 class SubmissionError(Exception):
@@ -47,8 +50,8 @@ def read_exercise(pkg, exercise):
         raise SubmissionError(f"{exercise.file} is not UTF-8 text") from None
 
 
-def build(scratch, exercise, source, siblings=REFERENCE):
-    """scratch/transformer/: the siblings, with `source` as the exercise's file. Returns scratch."""
+def build(scratch, exercise, source, siblings=SHIMS):
+    """scratch/transformer/: the siblings (the shims), with `source` as the exercise's file. Returns scratch."""
     scratch = Path(scratch)
     pkg = scratch / ASSIGNMENT
     pkg.mkdir(parents=True, exist_ok=True)

@@ -22,12 +22,31 @@ def main():
     """Build a Transformer by hand: exercises, a hidden autograder, and the course workflow."""
 
 
+def time_limits(command):
+    command = click.option("--total-time-limit", type=click.FloatRange(0.1), default=None,
+                           help="Seconds for all the exercises of one submission  [default: 3 x --time-limit]")(command)
+    return click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True,
+                        help="Seconds per exercise.")(command)
+
+
+def isolation(echo=True):
+    """What confines student code here; said on stderr, with a warning when nothing does."""
+    from autograder.sandbox.limits import isolation as describe
+
+    text = describe()
+    if echo:
+        click.echo(f"isolation: {text}", err=True)
+        if text.startswith("none"):
+            click.echo("warning: student code is NOT confined on this machine (no Landlock, not root)", err=True)
+    return text
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON grading report, and nothing else.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=_jobs_default, show_default="number of cores", help="Grading processes.")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True, help="Seconds per exercise.")
-def check(paths, as_json, jobs, time_limit):
+@time_limits
+def check(paths, as_json, jobs, time_limit, total_time_limit):
     """Grade assignment folders with the hidden autograder (instructor)."""
     from .repo import require_autograder
 
@@ -35,9 +54,10 @@ def check(paths, as_json, jobs, time_limit):
     from autograder.grade import GradingError, grade
 
     try:
-        report = grade(paths, time_limit=time_limit, jobs=jobs)
+        report = grade(paths, time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit)
     except GradingError as exc:
         raise click.ClickException(str(exc)) from None
+    report["isolation"] = isolation(echo=not as_json)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:
@@ -233,15 +253,19 @@ def collect(config, assignment, before_duedate, quiet):
 @main.command()
 @click.argument("assignment")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=_jobs_default, show_default="number of cores")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True, help="Seconds per exercise.")
+@time_limits
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @course_options()
-def grade(config, assignment, jobs, time_limit, quiet):
+def grade(config, assignment, jobs, time_limit, total_time_limit, quiet):
     """Grade the collected submissions into nbgrader's gradebook (instructor)."""
+    from .repo import require_autograder
     from .workflow import grade as run, submitted
 
+    require_autograder()
+    isolation()
     with progress_bar(quiet, len(submitted(config, assignment)), "grading") as done:
-        results = run(config, assignment, jobs=jobs, time_limit=time_limit, progress=done)
+        results = run(config, assignment, jobs=jobs, time_limit=time_limit, total_time_limit=total_time_limit,
+                      progress=done)
     click.echo(tables.render(["student", "score"], [[s, f"{r['score']:g}/{r['max_score']:g}"] for s, r in results.items()]))
 
 

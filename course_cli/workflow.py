@@ -215,7 +215,7 @@ def _write_atomically(path, text):
     os.replace(tmp, path)
 
 
-def grade(config, assignment, jobs=1, time_limit=20.0, progress=None):
+def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time_limit=None):
     """Grade every collected submission and record it in nbgrader's gradebook. Returns {student: result}."""
     check_assignment(assignment)
     from .repo import require_autograder
@@ -227,7 +227,7 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None):
     if not folders:
         raise CourseError(f"nothing to grade: no collected submissions of {assignment} (run `course collect {assignment}`)")
     by_path = {str(folder): student for student, folder in folders.items()}
-    report = run_grade(list(by_path), time_limit=time_limit, jobs=jobs,
+    report = run_grade(list(by_path), time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit,
                        progress=(lambda path: progress(by_path[path])) if progress else None)
     cd = coursedir(config, assignment)
     results = {}

@@ -13,7 +13,7 @@ import importlib
 import pytest
 
 from autograder.compare import expect
-from autograder.session import Session
+from autograder.session import SandboxFailure, Session
 from course_cli.assignment import ASSIGNMENT, BY_ID, EXERCISES
 
 ORDER = {e.id: e.number for e in EXERCISES}
@@ -23,6 +23,8 @@ def pytest_addoption(parser):
     group = parser.getgroup("course")
     group.addoption("--submission", action="append", default=[], help="a folder to grade (repeatable)")
     group.addoption("--time-limit", type=float, default=20.0, help="seconds per exercise (default 20)")
+    group.addoption("--total-time-limit", type=float, default=None,
+                    help="seconds for all the exercises of one submission together (default 3 x --time-limit)")
 
 
 def exercise_of(node):
@@ -50,7 +52,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def grading(request):
-    session = Session(request.config.getoption("time_limit"))
+    session = Session(request.config.getoption("time_limit"), request.config.getoption("total_time_limit"))
     yield session
     session.close()
 
@@ -62,7 +64,10 @@ def exercise(request):
 
 @pytest.fixture
 def student(grading, submission, exercise):
-    return grading.module(submission, exercise)
+    try:
+        return grading.module(submission, exercise)
+    except SandboxFailure as exc:  # the grader's fault: stop, rather than score anyone 0 for it
+        pytest.exit(str(exc), returncode=pytest.ExitCode.INTERNAL_ERROR)
 
 
 @pytest.fixture

@@ -87,9 +87,11 @@ class Server:
 
     def error(self, exc):
         where = ""
-        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-            if os.path.realpath(frame.filename).startswith(self.workdir):
-                where = f"{os.path.basename(frame.filename)}, line {frame.lineno}"
+        # walk_tb, not extract_tb: no source line is read (the judge's files are not readable here)
+        for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
+            filename = frame.f_code.co_filename
+            if os.path.realpath(filename).startswith(self.workdir + os.sep):
+                where = f"{os.path.basename(filename)}, line {lineno}"
                 break
         if isinstance(exc, SyntaxError) and exc.filename:
             where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"
@@ -113,6 +115,16 @@ class Server:
             except BaseException as exc:
                 data = wire.dump_reply(("err", self.error(exc)))
             wire.send(self.sock, data)
+
+
+def refuse(sock, reason):
+    """The child could not be confined: answer every request with the reason, and run nothing."""
+    while True:
+        try:
+            wire.recv(sock)
+        except EOFError:
+            return
+        wire.send(sock, wire.dump_reply(("sandbox", reason)))
 
 
 def run(sock, workdir):

@@ -6,7 +6,9 @@ student returns can run code in the judge.
 """
 import io
 import pickle
+import socket
 import struct
+import time
 
 import torch
 
@@ -21,16 +23,22 @@ def send(sock, payload: bytes):
     sock.sendall(HEADER.pack(len(payload)) + payload)
 
 
-def recv(sock, limit=None) -> bytes:
-    (size,) = HEADER.unpack(_exactly(sock, HEADER.size))
+def recv(sock, limit=None, deadline=None) -> bytes:
+    """One message; with a deadline (time.monotonic()), socket.timeout once it passes, however the bytes trickle."""
+    (size,) = HEADER.unpack(_exactly(sock, HEADER.size, deadline))
     if limit is not None and size > limit:
         raise WireError(f"message of {size} bytes is over the limit of {limit}")
-    return _exactly(sock, size)
+    return _exactly(sock, size, deadline)
 
 
-def _exactly(sock, n):
+def _exactly(sock, n, deadline=None):
     chunks, got = [], 0
     while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            sock.settimeout(left)
         chunk = sock.recv(min(n - got, 1 << 20))
         if not chunk:
             raise WireError("connection closed")

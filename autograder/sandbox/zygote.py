@@ -6,50 +6,107 @@ here instead of once per child.
 
     python -m autograder.sandbox.zygote FD
 
-FD is a SOCK_SEQPACKET socket: each request is a pickled dict with one file
-descriptor attached (the child's end of a socketpair to the judge); the reply
-is the child's pid.
+FD is a SOCK_SEQPACKET socket carrying pickled dicts from the judge:
+
+- {"op": "spawn", "workdir": ..., "time_limit": ..., "limits": {...}} with one
+  file descriptor attached (the child's end of a socketpair to the judge);
+  the reply is the child's pid. The child confines itself (see limits.py)
+  before it serves anything.
+- {"op": "reap", "pid": PID, "workdir": ...}, no reply: kill that child and
+  every process it left behind (the zygote is a subreaper: orphans become
+  its children), then delete its scratch folder.
+
+When the judge goes away, the zygote kills everything it still has and exits.
 """
 import os
 import pickle
-import signal
+import select
+import shutil
 import socket
 import struct
 import sys
 
 import torch
 
-from . import child
+from . import child, limits
 
 
-def _fork_child(conn_fd, request, control):
+def _fork_child(conn_fd, request, control, plans):
+    key = tuple(sorted((request.get("limits") or {}).items()))
+    if key not in plans:
+        plans[key] = limits.plan(dict(key))
+    plan = plans[key]
     pid = os.fork()
     if pid:
         os.close(conn_fd)
         return pid
     try:
         control.close()
-        os.setsid()  # its own process group, so the judge can kill everything it spawns
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        child.run(socket.socket(fileno=conn_fd), request["workdir"])
+        os.setsid()  # its own session and process group, so the judge can kill everything it spawns
+        if conn_fd != 3:  # the judge's socket is 3 from now on
+            os.dup2(conn_fd, 3, inheritable=False)
+            os.close(conn_fd)
+        try:
+            limits.confine(3, request["workdir"], request.get("time_limit"), plan)
+        except BaseException as exc:  # never run student code unconfined
+            child.refuse(socket.socket(fileno=3), f"{type(exc).__name__}: {exc}")
+        else:
+            child.run(socket.socket(fileno=3), request["workdir"])
     finally:
         os._exit(0)
 
 
+IDLE = 0.02  # seconds without a request after which pending reaps are finished
+
+
+def _finish(pending, live):
+    """Wait for the killed children, kill what they left behind, delete their scratch folders."""
+    for pid, workdir in pending:
+        limits.reap(pid, keep=live)
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    pending.clear()
+
+
 def main(fd):
     control = socket.socket(fileno=fd)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    limits.become_subreaper()
     torch.set_num_threads(1)  # one core per child; OpenMP threads do not survive fork
     torch.zeros(1) @ torch.zeros(1)  # warm the allocator before forking
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
-        except OSError:
-            return
-        if not message:
-            return
-        pid = _fork_child(fds[0], pickle.loads(message), control)
-        control.send(struct.pack("!q", pid))
+    plans = {(): limits.plan()}
+    live = set()
+    # A reap kills at once, but waits to finish (wait, hunt orphans, delete) until the next
+    # spawn has been answered or the judge is idle: the judge asks for the next child right
+    # after closing one, and should not wait for the old one's teardown.
+    pending = []
+    try:
+        while True:
+            if pending and not select.select([control], [], [], IDLE)[0]:
+                _finish(pending, live)
+            try:
+                message, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
+            except OSError:
+                return
+            if not message:
+                return
+            request = pickle.loads(message)
+            if request.get("op") == "reap":
+                for extra in fds:
+                    os.close(extra)
+                live.discard(request["pid"])
+                limits.kill(request["pid"], keep=live)
+                pending.append((request["pid"], request.get("workdir")))
+                continue
+            pid = _fork_child(fds[0], request, control, plans)
+            live.add(pid)
+            control.send(struct.pack("!q", pid))
+            _finish(pending, live)
+    finally:
+        limits.reap(None)
+        for _, workdir in pending:
+            if workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+        os._exit(0)  # skip torch's slow teardown: the judge waits for this exit
 
 
 if __name__ == "__main__":

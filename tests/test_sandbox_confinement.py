@@ -1,0 +1,392 @@
+"""What a grading child can reach: probes run in a real child of the zygote."""
+import os
+import shutil
+import signal
+import socket
+import stat
+import sys
+import tempfile
+import time
+
+import pytest
+
+from autograder.remote import SandboxError, SandboxFailure, Zygote
+from autograder.sandbox import limits
+from autograder.session import Fatal, Session
+from course_cli.assignment import BY_ID
+
+from tests.helpers import ROOT, SOLUTIONS
+
+ABI = limits.landlock_abi()
+ROOT_USER = os.geteuid() == 0
+needs_landlock = pytest.mark.skipif(ABI < 4, reason="needs Landlock ABI >= 4 (files and TCP)")
+needs_root = pytest.mark.skipif(not ROOT_USER, reason="the second line (another uid) needs root")
+
+PROBE = '''
+import os, socket, struct, subprocess, sys, time
+
+
+def attempt(fn, *args):
+    try:
+        result = fn(*args)
+        return "ok" if result is None else result
+    except BaseException as exc:
+        return f"{type(exc).__name__}"
+
+
+def read(path):
+    return attempt(lambda: open(path, "rb").read(10) and "ok")
+
+
+def listdir(path):
+    return attempt(lambda: os.listdir(path) and "ok")
+
+
+def write(path):
+    return attempt(lambda: open(path, "w").write("x") and "ok")
+
+
+def connect(port):
+    def go():
+        s = socket.socket()
+        s.settimeout(2)
+        s.connect(("127.0.0.1", port))
+        return "ok"
+    return attempt(go)
+
+
+def udp(port):
+    return attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", ("127.0.0.1", port)) and "ok")
+
+
+def run(argv):
+    return attempt(lambda: subprocess.run(argv, capture_output=True).returncode)
+
+
+def kill(pid):
+    return attempt(os.kill, pid, 0)
+
+
+def ids():
+    return [os.getuid(), os.geteuid(), os.getgid(), os.getgroups()]
+
+
+def fds():
+    return {int(fd): attempt(os.readlink, f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")}
+
+
+def env():
+    return dict(os.environ)
+
+
+def path():
+    return list(sys.path)
+
+
+def rlimits():
+    import resource
+    return {n: resource.getrlimit(getattr(resource, n))[0]
+            for n in ("RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_FSIZE", "RLIMIT_CORE", "RLIMIT_CPU")}
+
+
+def reserve(gib):
+    import torch
+    return attempt(lambda: torch.empty(int(gib * (1 << 30)), dtype=torch.uint8) is not None and "ok")
+
+
+def forks(n):
+    pids = []
+    try:
+        for _ in range(n):
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(30)
+                os._exit(0)
+            pids.append(pid)
+        return len(pids)
+    except OSError as exc:
+        return f"{type(exc).__name__} after {len(pids)}"
+
+
+def daemon(seconds):
+    """A double-forked, setsid daemon; returns its pid."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+        os.write(w, str(os.getpid()).encode())
+        time.sleep(seconds)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return int(os.read(r, 20))
+
+
+def chmods(path):
+    open(path, "w").close()
+    return [attempt(os.chmod, path, mode) for mode in (0o600, 0o4755, 0o2755)]
+
+
+def trickle():
+    """Answer nothing, but keep the judge's socket busy with a byte now and then."""
+    os.write(3, struct.pack("!Q", 1000))  # an answer of 1000 bytes is coming...
+    while True:
+        time.sleep(0.2)
+        os.write(3, b"\\0")
+'''
+
+
+@pytest.fixture(scope="module")
+def scratch_root():
+    root = tempfile.mkdtemp(prefix="course-confinement-")
+    os.chmod(root, 0o711)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    z = Zygote()
+    yield z
+    z.close()
+
+
+def spawn(zygote, scratch_root, time_limit=30, **options):
+    workdir = tempfile.mkdtemp(dir=scratch_root)
+    os.makedirs(os.path.join(workdir, "pkg"))
+    with open(os.path.join(workdir, "pkg", "__init__.py"), "w"):
+        pass
+    with open(os.path.join(workdir, "pkg", "probe.py"), "w") as f:
+        f.write(PROBE)
+    child = zygote.spawn(workdir, time_limit, limits=options)
+    return child, child.import_module("pkg.probe"), workdir
+
+
+@pytest.fixture(scope="module")
+def probe(zygote, scratch_root):
+    child, module, workdir = spawn(zygote, scratch_root)
+    module.workdir = workdir
+    yield module
+    child.close()
+
+
+def test_isolation_says_what_is_in_force():
+    line = limits.isolation()
+    assert "\n" not in line
+    if ABI:
+        assert line.startswith(f"landlock ABI {ABI} (files")
+        assert ("TCP" in line) == (ABI >= 4)
+    if ROOT_USER:
+        assert "non-root uid per child" in line
+    if not ABI and not ROOT_USER:
+        assert line.startswith("none:")
+    assert "memory +2 GiB" in line
+    assert "WARNING" in limits.isolation({"landlock": False})
+    assert Session.isolation.__doc__
+
+
+@needs_landlock
+def test_child_cannot_read_the_solutions_nor_the_autograder(probe, tmp_path):
+    solution = SOLUTIONS / "attention.py"
+    assert stat.S_IMODE(solution.stat().st_mode) & 0o004  # world-readable: only Landlock keeps it out
+    assert probe.read(str(solution)) == "PermissionError"
+    assert probe.listdir(str(SOLUTIONS)) == "PermissionError"
+    assert probe.read(str(ROOT / "autograder" / "grade.py")) == "PermissionError"
+    assert probe.read(str(ROOT / "autograder" / "hidden" / "test_attention.py")) == "PermissionError"
+    assert probe.listdir(str(ROOT)) == "PermissionError"
+    # Another student's submission, in a folder everyone may read
+    other = tempfile.mkdtemp(prefix="course-other-student-")
+    try:
+        os.chmod(other, 0o755)
+        shutil.copy(solution, other)
+        os.chmod(os.path.join(other, "attention.py"), 0o644)
+        assert probe.read(os.path.join(other, "attention.py")) == "PermissionError"
+        assert probe.listdir(tempfile.gettempdir()) == "PermissionError"
+    finally:
+        shutil.rmtree(other)
+    # The judge's own process: its command line names every submission
+    assert probe.read(f"/proc/{os.getpid()}/cmdline") == "PermissionError"
+    assert probe.read(f"/proc/{os.getppid()}/environ") == "PermissionError"
+    # ... while its own files and Python are there
+    assert probe.read(os.path.join(probe.workdir, "pkg", "probe.py")) == "ok"
+    assert probe.read(os.__file__) == "ok"
+
+
+def _listener():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.setblocking(False)
+    return server
+
+
+@needs_landlock
+@pytest.mark.parametrize("options", [{}, {"seccomp": False}], ids=["landlock+seccomp", "landlock-alone"])
+def test_child_cannot_connect_to_tcp(zygote, scratch_root, options):
+    server = _listener()
+    child, probe, _ = spawn(zygote, scratch_root, **options)
+    try:
+        assert probe.connect(server.getsockname()[1]) == "PermissionError"
+        with pytest.raises(BlockingIOError):
+            server.accept()  # nobody got through
+    finally:
+        child.close()
+        server.close()
+
+
+@pytest.mark.skipif(not limits.seccomp_available(), reason="seccomp filter written for x86_64")
+def test_child_cannot_send_udp_nor_make_setuid_files(probe):
+    assert probe.udp(9) == "PermissionError"
+    assert probe.chmods(os.path.join(probe.workdir, "setuid")) == ["ok", "PermissionError", "PermissionError"]
+
+
+@needs_landlock
+def test_child_writes_only_to_its_scratch_folder(probe, scratch_root):
+    canary = tempfile.mkdtemp(prefix="course-canary-")
+    try:
+        os.chmod(canary, 0o777)  # anyone may write here: only the sandbox keeps the child out
+        assert probe.write(os.path.join(canary, "x")) == "PermissionError"
+        assert probe.write(os.path.join(scratch_root, "beside")) == "PermissionError"
+        assert probe.write("/dev/shm/course-canary") == "PermissionError"
+        assert os.listdir(canary) == []
+        assert probe.write(os.path.join(probe.workdir, "mine")) == "ok"
+        assert probe.write("relative") == "ok"  # its working folder is the scratch folder
+    finally:
+        shutil.rmtree(canary)
+
+
+def test_child_has_no_output_no_environment_and_no_way_out(probe):
+    fds = {int(fd): target for fd, target in probe.fds().items()}  # keys travel as strings
+    assert {fd: fds[fd] for fd in (0, 1, 2)} == {0: "/dev/null", 1: "/dev/null", 2: "/dev/null"}
+    assert fds[3].startswith("socket:") and set(fds) <= {0, 1, 2, 3, 4}  # 4: the listing itself
+    env = probe.env()
+    assert "PYTHONPATH" not in env and env["HOME"] == probe.workdir and env["TMPDIR"] == probe.workdir
+    assert not [p for p in probe.path() if p.startswith(str(ROOT)) and not p.startswith(probe.workdir)]
+    assert probe.kill(os.getpid()) == "PermissionError"  # the judge
+    if ABI:
+        assert probe.run(["/bin/true"]) == "PermissionError"  # nothing executes
+
+
+@needs_root
+def test_child_is_not_root(probe):
+    uid, euid, gid, groups = probe.ids()
+    assert uid != 0 and euid != 0 and gid != 0 and groups == []
+    assert uid >= limits.UID_BASE or uid == limits.NOBODY
+
+
+def test_child_has_resource_limits(probe):
+    got = probe.rlimits()
+    assert got["RLIMIT_CORE"] == 0
+    assert got["RLIMIT_FSIZE"] == limits.DEFAULTS["file_size"]
+    assert got["RLIMIT_NOFILE"] == limits.DEFAULTS["open_files"]
+    assert got["RLIMIT_CPU"] == 32  # 30 s of time limit, plus 2
+    assert limits.DEFAULTS["memory"] < got["RLIMIT_AS"] < limits.DEFAULTS["memory"] + 16 * limits.GiB
+    if ROOT_USER:
+        assert got["RLIMIT_NPROC"] == limits.DEFAULTS["processes"]
+
+
+def test_memory_limit_is_configurable(zygote, scratch_root, probe):
+    assert probe.reserve(0.1) == "ok"
+    assert probe.reserve(3) == "RuntimeError"  # over the default 2 GiB above the zygote
+    child, bigger, _ = spawn(zygote, scratch_root, memory=4 * limits.GiB)
+    try:
+        assert bigger.reserve(3) == "ok"
+    finally:
+        child.close()
+
+
+@needs_root
+def test_process_count_is_capped(zygote, scratch_root):
+    child, probe, _ = spawn(zygote, scratch_root)
+    try:
+        assert probe.forks(100).startswith("BlockingIOError after ")
+    finally:
+        child.close()
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_daemons_die_with_their_child(zygote, scratch_root):
+    child, probe, _ = spawn(zygote, scratch_root)
+    pid = probe.daemon(60)
+    assert _alive(pid)
+    child.close()
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(pid)
+
+
+def test_trickling_bytes_do_not_extend_the_time_limit(zygote, scratch_root):
+    child, probe, _ = spawn(zygote, scratch_root, time_limit=1.5)
+    start = time.monotonic()
+    with pytest.raises(SandboxError, match="time limit"):
+        probe.trickle()
+    assert time.monotonic() - start < 3
+
+
+@needs_root
+def test_second_line_without_landlock_is_another_uid(zygote, scratch_root):
+    secret = tempfile.mkdtemp(prefix="course-secret-")  # root's, 0700
+    try:
+        with open(os.path.join(secret, "key"), "w") as f:
+            f.write("secret")
+        child, probe, workdir = spawn(zygote, scratch_root, landlock=False)
+        try:
+            assert probe.ids()[0] != 0
+            assert probe.read(os.path.join(secret, "key")) == "PermissionError"
+            assert probe.write(os.path.join(secret, "x")) == "PermissionError"
+            assert probe.write(os.path.join(workdir, "mine")) == "ok"
+        finally:
+            child.close()
+    finally:
+        shutil.rmtree(secret)
+
+
+def test_a_child_that_cannot_be_confined_is_the_graders_failure(tmp_path):
+    session = Session(time_limit=10, limits={"memory": "a lot"})
+    try:
+        with pytest.raises(SandboxFailure, match="could not confine"):
+            session.module(str(SOLUTIONS), BY_ID["warmup"])
+    finally:
+        session.close()
+
+
+def test_total_time_limit_of_a_submission(make_submission):
+    loop = "    while True:\n        pass\n"
+    folder = make_submission("loops", {
+        "warmup.py": "def lr_lambda(*args, **kwargs):\n" + loop,
+        "attention.py": "class Attention:\n    def __init__(self):\n" + "    " + loop.replace("\n    ", "\n        "),
+    })
+    session = Session(time_limit=2, total_time_limit=3)
+    try:
+        with pytest.raises(SandboxError, match="took longer than 2 s"):
+            session.module(str(folder), BY_ID["warmup"]).lr_lambda(1, 2, 3)
+        start = time.monotonic()
+        with pytest.raises(SandboxError, match="together took longer than 3 s"):
+            session.module(str(folder), BY_ID["attention"]).Attention()
+        assert time.monotonic() - start < 1.8  # the 1 s left, not another 2
+        with pytest.raises(Fatal, match="together took longer than 3 s"):
+            session.module(str(folder), BY_ID["bert"])
+        assert session.module(str(SOLUTIONS), BY_ID["bert"]) is not None  # another submission has its own budget
+    finally:
+        session.close()
+
+
+def test_readable_roots_never_hold_the_repository(monkeypatch):
+    roots = limits.plan()["roots"]
+    for root in roots:
+        assert not limits._inside(str(ROOT), root), root  # neither the repository nor a folder holding it
+        assert not limits._inside(root, str(ROOT)) or limits._inside(root, os.path.realpath(sys.prefix)), root
+    # CI's layout: the venv inside the repository, beside solutions/
+    monkeypatch.setattr(sys, "prefix", str(ROOT / ".venv"))
+    assert not limits._forbidden(str(ROOT / ".venv" / "lib" / "python3.11" / "site-packages"))
+    for private in (ROOT, ROOT / "solutions", ROOT / "autograder", ROOT.parent, "/", tempfile.gettempdir()):
+        assert limits._forbidden(str(private)), private

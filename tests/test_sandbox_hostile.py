@@ -1,0 +1,325 @@
+"""Hostile submissions, graded in one batch with clean ones.
+
+For each: the batch finishes; the hostile exercise scores what its code really
+earns (0 where it cheats or crashes, the same as its honest twin where it
+only tries to fool the comparison); the other exercises keep full marks and
+the clean students 100; no process is left behind; no file appears outside
+the scratch space. (That a child's stdout and stderr are /dev/null is
+checked in test_sandbox_confinement.py.)
+"""
+import glob
+import os
+import shutil
+import tempfile
+import time
+import uuid
+
+import pytest
+
+from autograder.grade import grade
+from autograder.sandbox.limits import isolation
+from course_cli.assignment import BY_ID, EXERCISES
+
+from tests.helpers import SOLUTIONS
+
+if isolation().startswith("none"):
+    pytest.skip("no isolation on this machine: hostile code would harm it", allow_module_level=True)
+
+REF = {f.name: f.read_text(encoding="utf-8") for f in SOLUTIONS.glob("*.py")}
+MARK = "hx" + uuid.uuid4().hex[:6]  # in the name of every process a hostile submission starts
+TIME_LIMIT = 3.0
+
+# Names the process (its `comm`, at most 15 bytes) so that the test can look for survivors.
+NAME = f"""import ctypes as _ctypes
+def _name(tag):
+    _ctypes.CDLL(None).prctl(15, _ctypes.c_char_p(("{MARK}-" + tag).encode()[:15]), 0, 0, 0)
+"""
+
+PATCH_COMPARISONS = """import numpy, torch, torch.testing
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.Tensor.allclose = lambda *a, **k: True
+torch.Tensor.equal = lambda *a, **k: True
+torch.testing.assert_close = lambda *a, **k: None
+numpy.allclose = lambda *a, **k: True
+numpy.array_equal = lambda *a, **k: True
+numpy.testing.assert_allclose = lambda *a, **k: None
+"""
+
+
+def fake_report():
+    return ('{"results": [{"submission": "FAKE-%s", "score": 100.0, "max_score": 100.0}]}' % MARK)
+
+
+def unscaled_attention():
+    """A wrong attention (scores not divided by sqrt(dk)): what an honest mistake earns."""
+    return REF["attention.py"].replace("scores = query @ key.transpose(-2, -1) / math.sqrt(dk)",
+                                       "scores = query @ key.transpose(-2, -1)")
+
+
+def with_line(file, anchor, code):
+    """REF[file] with `code` (indented like anchor) inserted before the line holding `anchor`."""
+    text = REF[file]
+    line = next(l for l in text.splitlines() if anchor in l)
+    indent = line[: len(line) - len(line.lstrip())]
+    body = "".join(indent + l + "\n" for l in code.strip("\n").splitlines())
+    return text.replace(line + "\n", body + line + "\n", 1)
+
+
+def daemons(outside):
+    return NAME + f"""import os, time
+def _spawn(tag, setsid, double):
+    pid = os.fork()
+    if pid:
+        if double:
+            os.waitpid(pid, 0)
+        return
+    try:
+        if setsid:
+            os.setsid()
+        if double and os.fork():
+            os._exit(0)
+        _name(tag)
+        end = time.time() + 90
+        while time.time() < end:
+            try:
+                open({outside!r}, "w").write("daemon")
+            except OSError:
+                pass
+            time.sleep(0.05)
+    finally:
+        os._exit(0)
+_spawn("group", False, False)
+_spawn("session", True, False)
+_spawn("daemon", True, True)
+"""
+
+
+def hunt_reference():
+    return """import gc, sys
+def _hunt():
+    for name, module in list(sys.modules.items()):
+        if "solution" in name or "mutant" in name:
+            cls = getattr(module, "MultiHeadedAttention", None)
+            if cls is not None:
+                return cls
+    for obj in gc.get_objects():
+        if isinstance(obj, type) and obj.__name__ == "MultiHeadedAttention" and obj.__module__ != __name__:
+            return obj
+    for name in ("solutions.transformer.multi_head", "autograder.hidden.conftest"):
+        try:
+            __import__(name)
+            return sys.modules["solutions.transformer.multi_head"].MultiHeadedAttention
+        except Exception:
+            pass
+    raise RuntimeError("no reference to copy")
+MultiHeadedAttention = _hunt()
+"""
+
+
+def walk_for_reference():
+    target = str(SOLUTIONS / "positional_encoding.py")
+    return f"""import os, time
+def _find():
+    deadline = time.time() + 1.0
+    candidates = [{target!r}]
+    starts = ["/", "/work", "/tmp", "/root", "/home", os.path.dirname(os.getcwd()), os.path.expanduser("~")]
+    try:
+        pids = os.listdir("/proc")
+    except OSError:
+        pids = []
+    for pid in pids:
+        if pid.isdigit():
+            try:
+                starts.append(os.readlink("/proc/%s/cwd" % pid))
+                starts += [a for a in open("/proc/%s/cmdline" % pid).read().split("\\0") if a.startswith("/")]
+            except OSError:
+                pass
+    for start in starts:
+        for folder, dirs, files in os.walk(start):
+            if time.time() > deadline:
+                break
+            if folder.count("/") > 6:
+                dirs[:] = []
+            if "positional_encoding.py" in files and not folder.startswith(os.getcwd()):
+                candidates.append(os.path.join(folder, "positional_encoding.py"))
+    for path in candidates:
+        try:
+            source = open(path).read()
+        except OSError:
+            continue
+        if "class PositionalEmbedding" in source and "NotImplementedError" not in source:
+            return source
+    raise RuntimeError("found no reference solution")
+exec(_find())
+"""
+
+
+def write_outside(targets):
+    return f"""import os
+for _path in {targets!r}:
+    for _attempt in (lambda p: open(p, "w").write("x"), lambda p: os.mkdir(p + ".d"),
+                     lambda p: os.symlink(p, "link-" + os.path.basename(p)) or open("link-" + os.path.basename(p), "w").write("x")):
+        try:
+            _attempt(_path)
+        except OSError:
+            pass
+open("scratch-{MARK}", "w").write("in my own scratch: allowed")
+"""
+
+
+def cases(canary, submissions_root):
+    """name -> (files of the submission, {exercise: expected score}, where the rest keeps full marks)."""
+    outside = [os.path.join(canary, f"{MARK}-canary"), os.path.join(tempfile.gettempdir(), f"{MARK}-tmp"),
+               f"/dev/shm/{MARK}-shm", os.path.join(submissions_root, f"{MARK}-beside-submission"),
+               os.path.join(submissions_root, "write_outside", "transformer", f"{MARK}-in-submission"),
+               f"../{MARK}-scratch-parent", f"../../{MARK}-scratch-root"]
+    return {
+        "clean_first": ({}, {}),
+        "infinite_loop": ({"attention.py": NAME + with_line("attention.py", "dk = query.size(-1)",
+                                                          "_name('loop')\nwhile True:\n    pass")}, {"attention": 0}),
+        "sleep_at_import": ({"multi_head.py": NAME + "import time\n_name('sleep')\ntime.sleep(1000)\n" + REF["multi_head.py"]},
+                            {"multi_head": 0}),
+        "sys_exit_at_import": ({"feed_forward.py": "import sys\nsys.exit(0)\n" + REF["feed_forward.py"]}, {"feed_forward": 0}),
+        "os_exit_in_forward": ({"transformer_block.py": with_line("transformer_block.py", "mean = x.mean(dim=-1", "import os\nos._exit(0)")},
+                               {"transformer_block": 0}),
+        "segfault": ({"warmup.py": with_line("warmup.py", "if schedule not in SCHEDULES", "import ctypes\nctypes.string_at(0)")},
+                     {"warmup": 0}),
+        "ignores_sigterm_while_looping": ({"positional_encoding.py": NAME + "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                           "_name('sigterm')\nwhile True:\n    pass\n" + REF["positional_encoding.py"]},
+                                          {"positional_encoding": 0}),
+        "allocates_6_gib": ({"bert.py": "hog = bytearray(6 << 30)\nhog[::4096] = b'x' * len(hog[::4096])\n" + REF["bert.py"]}, {"bert": 0}),
+        # Its allocation fails, it carries on, its code is right: full marks, and the machine is fine.
+        "allocation_refused_then_correct": ({"bert.py": "import torch\ntry:\n    hog = torch.ones(6 << 30, dtype=torch.uint8)\n"
+                                             "except RuntimeError:\n    hog = None\n" + REF["bert.py"]}, {}),
+        "background_processes": ({"transformer_block.py": daemons(outside[0]) + REF["transformer_block.py"]}, {}),
+        "fork_bomb": ({"warmup.py": NAME + "import os\n_name('bomb')\nwhile True:\n    os.fork()\n" + REF["warmup.py"]}, {"warmup": 0}),
+        "floods_stdout": ({"attention.py": f"import os, sys\n_chunk = b'{MARK}-FLOOD ' * 10000\nfor _ in range(2000):\n"
+                                           "    os.write(1, _chunk)\n    os.write(2, _chunk)\n"
+                                           f"print('{MARK}-FLOOD' * 1000)\n" + REF["attention.py"]}, {}),
+        "fake_grade_report": ({"bert.py": f"import sys\nprint({fake_report()!r})\nsys.stderr.write({fake_report()!r})\n"
+                                          "raise SystemExit(0)\n" + REF["bert.py"]}, {"bert": 0}),
+        # Monkeypatched comparisons fool nobody: the same score as the same mistake made honestly.
+        "patches_comparisons": ({"attention.py": PATCH_COMPARISONS + unscaled_attention()}, {"attention": "honest_mistake"}),
+        "patches_from_init": ({"__init__.py": PATCH_COMPARISONS + f"print({fake_report()!r})\n",
+                               "attention.py": unscaled_attention()}, {"attention": "honest_mistake"}),
+        "honest_mistake": ({"attention.py": unscaled_attention()}, {"attention": "honest_mistake"}),
+        "hunts_sys_modules_and_gc": ({"multi_head.py": hunt_reference()}, {"multi_head": 0}),
+        "walks_the_file_system": ({"positional_encoding.py": walk_for_reference()}, {"positional_encoding": 0}),
+        "writes_outside": ({"feed_forward.py": write_outside(outside) + REF["feed_forward.py"]}, {}),
+        "kills_what_it_can": ({"warmup.py": "import os, signal\nfor _pid in (-1, os.getppid()):\n    try:\n"
+                                            "        os.kill(_pid, signal.SIGKILL)\n    except OSError:\n        pass\n" + REF["warmup.py"]}, {}),
+        "clean_last": ({}, {}),
+    }, outside
+
+
+def processes_marked():
+    alive = []
+    for comm in glob.glob("/proc/[0-9]*/comm"):
+        try:
+            with open(comm) as f:
+                if f.read().startswith(MARK):
+                    alive.append(comm.split("/")[2])
+        except OSError:
+            pass
+    return alive
+
+
+def my_children():
+    pids = set()
+    for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
+        with open(path) as f:
+            pids.update(f.read().split())
+    return pids
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    canary = tempfile.mkdtemp(prefix=f"{MARK}-canary-")
+    os.chmod(canary, 0o777)  # only the sandbox keeps a child out of it
+    table, outside = cases(canary, str(root))
+    paths = []
+    for name, (files, _) in table.items():
+        folder = root / name / "transformer"
+        shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        for file, text in files.items():
+            (folder / file).write_text(text, encoding="utf-8")
+        paths.append(str(folder))
+    children_before = my_children()
+    start = time.monotonic()
+    report = grade(paths, time_limit=TIME_LIMIT)
+    elapsed = time.monotonic() - start
+    results = dict(zip(table, report["results"]))
+    yield {"table": table, "results": results, "elapsed": elapsed, "canary": canary, "outside": outside,
+           "root": root, "children_before": children_before}
+    shutil.rmtree(canary, ignore_errors=True)
+
+
+def test_the_batch_finishes_in_reasonable_time(batch):
+    assert len(batch["results"]) == len(batch["table"])
+    # three exercises hang for TIME_LIMIT each; everything else takes about a second per student
+    assert batch["elapsed"] < 3 * TIME_LIMIT + 4 * len(batch["table"]), batch["elapsed"]
+
+
+def _expected(batch, name):
+    _, expected = batch["table"][name]
+    out = {}
+    for exercise in EXERCISES:
+        want = expected.get(exercise.id, exercise.points)
+        if isinstance(want, str):  # the score of the honest twin
+            want = batch["results"][want]["exercises"][exercise.id]["score"]
+        out[exercise.id] = want
+    return out
+
+
+@pytest.mark.parametrize("name", ["clean_first", "infinite_loop", "sleep_at_import", "sys_exit_at_import", "os_exit_in_forward",
+                                  "segfault", "ignores_sigterm_while_looping", "allocates_6_gib", "allocation_refused_then_correct",
+                                  "background_processes", "fork_bomb", "floods_stdout", "fake_grade_report", "patches_comparisons",
+                                  "patches_from_init", "hunts_sys_modules_and_gc", "walks_the_file_system", "writes_outside",
+                                  "kills_what_it_can", "clean_last"])
+def test_each_scores_what_its_code_earns_and_nothing_else_moves(batch, name):
+    result = batch["results"][name]
+    scores = {k: v["score"] for k, v in result["exercises"].items()}
+    feedback = {k: v["feedback"] for k, v in result["exercises"].items() if v["score"] != BY_ID[k].points}
+    assert scores == _expected(batch, name), feedback
+    for lines in feedback.values():
+        assert all("\n" not in line for line in lines)
+
+
+def test_the_honest_mistake_loses_points(batch):
+    assert batch["results"]["honest_mistake"]["exercises"]["attention"]["score"] < BY_ID["attention"].points
+
+
+def test_hangs_and_crashes_say_why(batch):
+    said = {name: " ".join(batch["results"][name]["exercises"][ex]["feedback"])
+            for name, (_, expected) in batch["table"].items() for ex in expected}
+    for name in ("infinite_loop", "sleep_at_import", "ignores_sigterm_while_looping"):
+        assert "time limit" in said[name]
+    for name in ("os_exit_in_forward", "segfault"):
+        assert "ended the process" in said[name]
+    assert "MemoryError" in said["allocates_6_gib"]
+    assert "SystemExit" in said["sys_exit_at_import"]
+    assert "no reference to copy" in said["hunts_sys_modules_and_gc"]
+    assert "found no reference solution" in said["walks_the_file_system"]
+
+
+def test_no_process_is_left_behind(batch):
+    assert processes_marked() == []
+    assert my_children() <= batch["children_before"]  # the zygote is gone too
+
+
+def test_no_file_appears_outside_the_scratch_space(batch):
+    assert os.listdir(batch["canary"]) == []
+    for path in batch["outside"]:
+        if os.path.isabs(path):
+            assert not os.path.lexists(path), path
+            assert not os.path.lexists(path + ".d"), path
+    tmp = tempfile.gettempdir()
+    leftovers = [p for p in glob.glob(os.path.join(tmp, f"*{MARK}*")) if p != batch["canary"]]
+    leftovers += glob.glob(os.path.join(tmp, "course-grade-*", "**", f"*{MARK}*"), recursive=True)
+    assert leftovers == []  # not in /tmp, nor in any scratch folder left over
+    assert not glob.glob(f"/dev/shm/*{MARK}*")
+    for name in batch["table"]:  # nor in any submission
+        assert not [p for p in os.listdir(batch["root"] / name) if MARK in p]
+        assert not [p for p in os.listdir(batch["root"] / name / "transformer") if MARK in p]
