@@ -128,11 +128,11 @@ def build_report(paths, records, exercises=None):
     return {"results": results}
 
 
-def _grade_here(paths, time_limit, exercises=None, progress=None, total_time_limit=None):
+def _grade_here(paths, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
     recorder = Recorder(progress)
     files = [str(HIDDEN / f"test_{e}.py") for e in exercises] if exercises else [str(HIDDEN)]
     args = ["-c", str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN), "-q", "-W", "ignore",
-            "--time-limit", str(time_limit), *files]
+            "--time-limit", str(time_limit), *extra, *files]
     if total_time_limit is not None:
         args += ["--total-time-limit", str(total_time_limit)]
     for path in paths:
@@ -201,6 +201,20 @@ def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_l
         for result in json.loads(out)["results"]:
             by_path[result["submission"]] = result
     return {"results": [by_path[p] for p in paths]}
+
+
+def hidden_tests_compute(n=10):
+    """Seconds per submission that the hidden tests themselves take: the reference stands in for
+    the student, in this warm process, with no sandbox (what the benchmark subtracts as compute)."""
+    import time
+
+    paths = [f"reference-{i}" for i in range(n)]
+    _grade_here(paths[:1], 20.0, extra=["--reference-as-student"])  # warm: imports, caches, first calls
+    start = time.perf_counter()
+    report = _grade_here(paths, 20.0, extra=["--reference-as-student"])
+    seconds = (time.perf_counter() - start) / n
+    assert all(r["score"] == MAX_SCORE for r in report["results"])
+    return seconds
 
 
 PROGRESS = "course-progress\t"

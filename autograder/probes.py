@@ -31,11 +31,15 @@ def _random_state(cls, args, kwargs, seed):
 
 def make(module, cls, *args, seed=0, train=False, randomize=True, **kwargs):
     """module.cls(*args, **kwargs) in float64, with the same random weights in every implementation."""
-    model = getattr(module, cls)(*args, **kwargs)
-    model.double()
+    then = [("double", (), {})]
     if randomize:
-        model.load_state_dict(_random_state(cls, args, tuple(sorted(kwargs.items())), seed))
-    model.train(train)
+        then.append(("load_state_dict", (_random_state(cls, args, tuple(sorted(kwargs.items())), seed),), {}))
+    then.append(("train", (train,), {}))
+    if isinstance(module, Remote):
+        return module.build(cls, args, kwargs, then)
+    model = getattr(module, cls)(*args, **kwargs)
+    for method, method_args, method_kwargs in then:
+        getattr(model, method)(*method_args, **method_kwargs)
     return model
 
 

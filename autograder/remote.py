@@ -184,6 +184,11 @@ class Remote:
     def __call__(self, *args, **kwargs):
         return self._child.request("call", self._id, _refs(args), _refs(kwargs), False)
 
+    def build(self, name, args=(), kwargs=None, then=()):
+        """self.name(*args, **kwargs), then each (method, args, kwargs) of `then` called on it; in one round trip."""
+        then = [(m, _refs(tuple(a)), _refs(dict(k))) for m, a, k in then]
+        return self._child.request("build", self._id, name, _refs(tuple(args)), _refs(dict(kwargs or {})), then)
+
     def call_returning_args(self, *args, **kwargs):
         """(result, args, kwargs) with the arguments as the call left them."""
         return self._child.request("call", self._id, _refs(args), _refs(kwargs), True)

@@ -77,6 +77,11 @@ class Server:
             return getattr(target, args[1])
         if op == "setattr":
             return setattr(target, args[1], self.resolve(args[2]))
+        if op == "build":  # target.name(*args, **kwargs), then methods called on the result: one round trip
+            built = getattr(target, args[1])(*self.resolve(args[2]), **self.resolve(args[3]))
+            for method, method_args, method_kwargs in args[4]:
+                getattr(built, method)(*self.resolve(method_args), **self.resolve(method_kwargs))
+            return built
         if op == "call":
             call_args, call_kwargs = self.resolve(args[1]), self.resolve(args[2])
             result = target(*call_args, **call_kwargs)
