@@ -6,6 +6,10 @@
 
     python benchmarks/grading.py [-n 10] [--jobs 2]
 
+Then the per-submission overhead of `course grade`: its core-time per submission
+minus the hidden tests' own compute (the reference standing in for the student,
+in one warm process, no sandbox).
+
 A benchmark, not a test: it prints what it measured. The submissions are a mix:
 every third correct, every third the untouched stubs, the rest each with a
 different catalogued mistake.
@@ -113,6 +117,10 @@ def main():
             list(pool.map(one_pytest, folders))
         naive_s = time.perf_counter() - start
 
+        compute = float(subprocess.run(
+            [sys.executable, "-c", "from autograder.grade import hidden_tests_compute as c; print(c(10))"],
+            cwd=ROOT, env=ENV, check=True, capture_output=True, text=True).stdout)
+
         n = len(folders)
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
               f"{n} submissions ({sum(1 for v in ours.values() if v == 100)} at 100, "
@@ -121,6 +129,11 @@ def main():
             print(f"  {name:22s} {seconds:7.1f} s  {n / seconds:6.2f} submissions/s  {seconds / n * 1000:7.0f} ms each")
         print(f"  course grade is {nbgrader_s / course_s:.1f}x faster than nbgrader autograde, "
               f"{naive_s / course_s:.1f}x faster than one pytest per submission")
+        # On --jobs cores, a submission occupies one core for jobs x (wall / n) seconds.
+        per_core = course_s * args.jobs / n
+        print(f"  hidden tests' own compute, the reference in one warm process: {compute * 1000:.0f} ms a submission; "
+              f"course grade's overhead: {(per_core - compute) * 1000:.0f} ms a submission "
+              f"({per_core * 1000:.0f} ms of one core each, start-up included)")
         same = all(abs(ours[s] - theirs[s]) < 1e-9 for s in ours)
         print(f"  nbgrader's totals {'equal' if same else 'DIFFER FROM'} course grade's")
     finally:
