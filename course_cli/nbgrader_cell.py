@@ -3,18 +3,39 @@
 nbgrader executes the submitted notebook in the student's folder; each
 exercise's cell calls `score(exercise_id)`, which grades that exercise with the
 same hidden tests as `course grade` and returns the points. nbgrader takes a
-number returned by a grade cell as partial credit.
+number returned by a grade cell as partial credit, and gives 0 to a cell that
+writes anything to stderr: so stderr is silenced while grading.
 """
+import contextlib
+import io
+import os
+import sys
+
+
+@contextlib.contextmanager
+def _silent_stderr():
+    """Both sys.stderr and file descriptor 2 (C libraries and torch write there), put back after."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def score(exercise_id, folder="."):
     from .repo import require_autograder
 
-    require_autograder()
-    from autograder.grade import grade
+    with _silent_stderr():
+        require_autograder()
+        from autograder.grade import grade
 
-    (result,) = grade([folder], exercises=[exercise_id])["results"]
+        (result,) = grade([folder], exercises=[exercise_id])["results"]
     exercise = result["exercises"][exercise_id]
     for line in exercise["feedback"]:
-        print(line)  # stdout: nbgrader gives 0 to a grade cell that writes to stderr
+        print(line)
     return exercise["score"]
