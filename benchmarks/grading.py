@@ -15,7 +15,6 @@ every third correct, every third the untouched stubs, the rest each with a
 different catalogued mistake.
 """
 import argparse
-import itertools
 import json
 import os
 import platform

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from . import tables
-from .assignment import ASSIGNMENT
 
 
 def _jobs_default():

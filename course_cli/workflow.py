@@ -10,11 +10,10 @@ import os
 import shutil
 import tempfile
 import warnings
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .assignment import ASSIGNMENT, EXERCISES, FILES
-from .nbcourse import CONFIG_FILE, CourseError, coursedir, exchange_root, load_config, run_exchange
+from .nbcourse import CONFIG_FILE, CourseError, coursedir, exchange_root, run_exchange
 from .notebook import NOTEBOOK, write_source_notebook
 
 SUBMITTED_FILES = FILES + (NOTEBOOK,)
@@ -323,7 +322,3 @@ def stored_results(config, assignment):
     cd = coursedir(config, assignment)
     folder = Path(cd.root) / REPORTS / assignment
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
-
-
-def now_utc():
-    return datetime.now(timezone.utc)

@@ -119,7 +119,7 @@ def test_course_grade_and_nbgrader_autograde_agree_exercise_by_exercise(cycle):
         for e in EXERCISES:
             assert theirs[name][e.id] == pytest.approx(ours[name][e.id]), (name, e.id)
 
-    exported = nbgrader("export", "--to", str(root / "export.csv"), cwd=course_dir)
+    nbgrader("export", "--to", str(root / "export.csv"), cwd=course_dir)
     rows = {r["student_id"]: r for r in csv.DictReader(open(root / "export.csv"))}
     assert float(rows["alice"]["score"]) == 100 and float(rows["carol"]["score"]) == 0
 
