@@ -86,6 +86,13 @@ def assert_no_solution(folder):
 def release(config, assignment, force=False, duedate=None, check=True):
     """Build and check the students' version, let nbgrader generate it, and publish it to the exchange."""
     check_assignment(assignment)
+    if duedate:
+        from nbgrader.utils import parse_utc
+
+        try:
+            duedate = parse_utc(duedate)
+        except (ValueError, OverflowError):
+            raise CourseError(f"cannot read the due date {duedate!r}: write it like '2026-12-24 23:59:00 UTC'") from None
     from nbgrader.api import Gradebook
     from nbgrader.converters import GenerateAssignment
 
