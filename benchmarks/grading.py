@@ -96,6 +96,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10, help="submissions (default 10)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--overhead-n", type=int, default=30, help="correct submissions for the overhead (default 30)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="course-bench-"))
     try:
@@ -119,6 +120,10 @@ def main():
         compute = float(subprocess.run(
             [sys.executable, "-c", "from autograder.grade import hidden_tests_compute as c; print(c(10))"],
             cwd=ROOT, env=ENV, check=True, capture_output=True, text=True).stdout)
+        # Separately, the steady overhead: one grading process on many correct submissions, so that
+        # its start-up (torch, pytest, the zygote) is spread thin.
+        many = [str(p) for p in make_submissions(root / "many", 3 * args.overhead_n)][::3]  # the correct ones
+        steady = timed([sys.executable, "-m", "course_cli", "check", "--json", "--jobs", "1", *many], ROOT) / len(many)
 
         n = len(folders)
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
@@ -133,6 +138,8 @@ def main():
         print(f"  hidden tests' own compute (the reference in one warm process): {compute * 1000:.0f} ms a submission")
         print(f"  course grade's overhead: {(course_s / n - compute) * 1000:.0f} ms a submission of wall time, "
               f"{(per_core - compute) * 1000:.0f} ms of core time ({per_core * 1000:.0f} ms of one core each)")
+        print(f"  separately, {len(many)} correct submissions in one process (--jobs 1): {steady * 1000:.0f} ms each, "
+              f"so {(steady - compute) * 1000:.0f} ms of overhead a submission")
         same = all(abs(ours[s] - theirs[s]) < 1e-9 for s in ours)
         print(f"  nbgrader's totals {'equal' if same else 'DIFFER FROM'} course grade's")
     finally:
