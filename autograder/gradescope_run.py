@@ -349,11 +349,6 @@ WHEN = {"after_published": "when your instructor publishes the grades",
         "after_due_date": "after the due date", "hidden": "by your instructor"}
 
 
-def _table(rows):
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    return "\n".join("  ".join([c.ljust(w) for c, w in zip(r, widths)] + [r[-1]]).rstrip() for r in rows)
-
-
 def build_results(report, public, public_problem, config, exercises, max_score, notes, late, elapsed):
     """results.json (a dict) from `course check`'s report of one submission and the public rows."""
     visibility = config["visibility"]
@@ -388,7 +383,9 @@ def build_results(report, public, public_problem, config, exercises, max_score, 
         lines.append(f"{ASSIGNMENT}: {final:g} / {max_score:g} points")
     else:
         lines.append(f"{ASSIGNMENT}: the hidden tests' scores are shown {WHEN[visibility]}.")
-    lines += ["", _table(rows), ""]
+    from course_cli import tables
+
+    lines += ["", tables.render(rows[0], rows[1:]), ""]
     if late_sentence:
         lines.append(f"Late policy: {late_sentence}." + (f" Score before it: {score:g}." if shown and factor != 1 else ""))
     lines += [f"Note: {n}." for n in notes]

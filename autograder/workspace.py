@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from course_cli.assignment import ASSIGNMENT, EXERCISES
+from course_cli.public_tests import find_assignment
 from course_cli.stubs import strip_solutions
 
 REFERENCE = Path(__file__).resolve().parent.parent / "solutions" / ASSIGNMENT
@@ -27,11 +28,10 @@ def package_dir(path):
         raise SubmissionError(f"{path} does not exist")
     if not path.is_dir():
         raise SubmissionError(f"{path} is not a folder")
-    if not any((path / e.file).exists() for e in EXERCISES) and (path / ASSIGNMENT).is_dir():
-        return path / ASSIGNMENT
-    if not any((path / e.file).exists() for e in EXERCISES):
-        raise SubmissionError(f"{path} holds none of the assignment's files ({', '.join(e.file for e in EXERCISES)})")
-    return path
+    try:
+        return find_assignment(path)  # the same rule as the students' `course test`
+    except FileNotFoundError:
+        raise SubmissionError(f"{path} holds none of the assignment's files ({', '.join(e.file for e in EXERCISES)})") from None
 
 
 def read_exercise(pkg, exercise):

@@ -11,6 +11,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from . import tables
 from .assignment import ASSIGNMENT, EXERCISES
 
 TEST_FILE = Path(__file__).resolve().parent / "public" / "test_public.py"
@@ -126,10 +127,6 @@ def _rows(root, output):
     return [rows[e.id] for e in EXERCISES]
 
 
-def _cut(text, width):
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def format_table(rows, width=100):
     """A per-exercise table: #, exercise, passed/total, the first problem; then a reminder."""
     lines = []
@@ -144,14 +141,8 @@ def format_table(rows, width=100):
     passed = sum(r["passed"] for r in rows)
     total = sum(r["total"] for r in rows)
     lines.append(["", "total", f"{passed}/{total}", "", ""])
-    headers = ["#", "exercise", "passed", "first problem", ""]
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers[:3])]
-    rest = width - sum(widths) - 2 * len(widths)
-
-    def render(cells):
-        first = _cut(cells[3], max(30, rest - len(cells[4])))
-        return "  ".join([c.ljust(w) for c, w in zip(cells, widths)] + [first + cells[4]]).rstrip()
-
-    out = [render(headers), render(["-" * w for w in widths] + ["-" * len(headers[3]), ""])]
-    out += [render(line) for line in lines]
-    return "\n".join(out) + "\n\n" + CLOSING
+    headers = ["#", "exercise", "passed", "first problem"]
+    # The first three columns take what they need; the problem is cut to what is left of `width`.
+    fixed = sum(max(len(h), *(len(line[i]) for line in lines)) + 2 for i, h in enumerate(headers[:3]))
+    body = [line[:3] + [tables.clip(line[3], max(30, width - fixed - len(line[4]))) + line[4]] for line in lines]
+    return tables.render(headers, body) + "\n\n" + CLOSING

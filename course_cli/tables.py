@@ -12,7 +12,8 @@ def render(headers, rows):
     return "\n".join([line(headers), line("-" * w for w in widths), *(line(r) for r in rows)])
 
 
-def _clip(text, width=100):
+def clip(text, width=100):
+    """text cut to width characters, with an ellipsis where it was cut."""
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -25,7 +26,7 @@ def grading_report(report, feedback=True):
             ex = result["exercises"][e.id]
             first = ex["feedback"][0] if ex["feedback"] else ""
             more = f" (+{len(ex['feedback']) - 1} more)" if len(ex["feedback"]) > 1 else ""
-            rows.append([e.number, e.id, f"{_fmt(ex['score'])}/{_fmt(ex['max_score'])}", _clip(first) + more if feedback else ""])
+            rows.append([e.number, e.id, f"{_fmt(ex['score'])}/{_fmt(ex['max_score'])}", clip(first) + more if feedback else ""])
         rows.append(["", "total", f"{_fmt(result['score'])}/{_fmt(result['max_score'])}", ""])
         blocks.append(f"{result['submission']}\n" + render(["#", "exercise", "score", "feedback"], rows))
     return "\n\n".join(blocks)
