@@ -31,11 +31,11 @@ def _torch_aliases(tree):
 
 
 def shortcuts(exercise_id, source):
-    """The forbidden names the source uses, in order of appearance."""
+    """The forbidden names the source (text, or its ast.parse) uses, in order of appearance."""
     names = BY_EXERCISE.get(exercise_id, ())
     if not names:
         return []
-    tree = ast.parse(source)
+    tree = source if isinstance(source, ast.AST) else ast.parse(source)
     aliases = _torch_aliases(tree)
     found = []
     for node in ast.walk(tree):

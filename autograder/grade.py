@@ -2,12 +2,12 @@
 
     python -m autograder.grade PATH [PATH ...]      # prints the JSON report
 
-`grade()` runs pytest in this process, on every submission at once, with a
-plugin that records each test's points and the sentence it failed with.
-With jobs > 1 the submissions are split among that many such processes.
+`grade()` runs the hidden tests in this process (autograder/judge.py), or with
+jobs > 1 splits the submissions among that many worker processes, each this
+module's main(). Either way each grading process starts its zygote before it
+imports torch (pool.prestart), so that the two imports overlap; a process that
+only hands out work never imports torch at all.
 """
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -15,71 +15,15 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
+from course_cli.assignment import BY_ID, EXERCISES
 
-from course_cli.assignment import BY_ID, EXERCISES, MAX_SCORE
+from . import pool
 
-from .compare import Wrong, diagnose_error
-from .remote import SandboxError, StudentError
-from .session import Fatal
-
-HIDDEN = Path(__file__).resolve().parent / "hidden"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class GradingError(Exception):
     """The grader itself could not run (not a student's fault)."""
-
-
-def _sentence(exercise_id, exc):
-    """(one line for the student, whether the whole exercise is lost)."""
-    if isinstance(exc, Fatal):
-        return str(exc), True
-    if isinstance(exc, SandboxError):
-        return str(exc), True
-    if isinstance(exc, Wrong):
-        return str(exc), False
-    if isinstance(exc, StudentError):
-        return diagnose_error(exercise_id, exc), False
-    return f"the grader could not check this ({type(exc).__name__}: {exc})", False
-
-
-class Recorder:
-    """A pytest plugin: one record per (submission, test); progress(path) once a submission is done."""
-
-    def __init__(self, progress=None):
-        self.records = []
-        self.progress = progress
-        self.remaining = {}
-
-    def pytest_collection_finish(self, session):
-        for item in session.items:
-            if hasattr(item, "callspec"):
-                path = item.callspec.params["submission"]
-                self.remaining[path] = self.remaining.get(path, 0) + 1
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
-        outcome = yield
-        report = outcome.get_result()
-        if not hasattr(item, "callspec") or (report.when != "call" and not report.failed):
-            return
-        exercise = item.get_closest_marker("exercise").args[0]
-        record = {
-            "submission": item.callspec.params["submission"],
-            "exercise": exercise,
-            "name": item.originalname,
-            "label": (item.function.__doc__ or item.originalname).strip().splitlines()[0],
-            "points": float(item.get_closest_marker("points").args[0]),
-            "passed": report.passed,
-            "fatal": False,
-            "message": "",
-        }
-        if report.failed:
-            record["message"], record["fatal"] = _sentence(exercise, call.excinfo.value)
-        self.records.append(record)
-        self.remaining[record["submission"]] -= 1
-        if self.remaining[record["submission"]] == 0 and self.progress:
-            self.progress(record["submission"])
 
 
 def _exercise_report(exercise, records):
@@ -128,23 +72,6 @@ def build_report(paths, records, exercises=None):
     return {"results": results}
 
 
-def _grade_here(paths, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
-    recorder = Recorder(progress)
-    files = [str(HIDDEN / f"test_{e}.py") for e in exercises] if exercises else [str(HIDDEN)]
-    args = ["-c", str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN), "-q", "-W", "ignore",
-            "--time-limit", str(time_limit), *extra, *files]
-    if total_time_limit is not None:
-        args += ["--total-time-limit", str(total_time_limit)]
-    for path in paths:
-        args += ["--submission", path]
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        code = pytest.main(args, plugins=[recorder])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{output.getvalue()[-2000:]}")
-    return build_report(paths, recorder.records, exercises)
-
-
 def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_time_limit=None):
     """The grading report (a dict) of the submission folders `paths`, in their order.
 
@@ -159,7 +86,10 @@ def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_t
         raise GradingError(f"unknown exercise {', '.join(unknown)}")
     jobs = max(1, min(jobs, len(paths)))
     if jobs == 1:
-        report = _grade_here(paths, time_limit, exercises, progress, total_time_limit)
+        pool.prestart()
+        from .judge import run
+
+        report = run(paths, time_limit, exercises, progress, total_time_limit)
     else:
         report = _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_limit)
     by_path = {r["submission"]: r for r in report["results"]}
@@ -170,13 +100,16 @@ def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_l
     chunks = [paths[i::jobs] for i in range(jobs)]
     # One torch thread per worker: the workers already fill the cores.
     env = dict(os.environ, OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([str(HIDDEN.parent.parent), os.environ.get("PYTHONPATH", "")]))
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     extra = [f"--exercise={e}" for e in exercises or ()]
     if total_time_limit is not None:
         extra.append(f"--total-time-limit={total_time_limit}")
     workers = [subprocess.Popen([sys.executable, "-m", "autograder.grade", "--time-limit", str(time_limit), "--progress",
-                                 *extra, "--", *chunk], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-               for chunk in chunks]
+                                 *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                text=True) for _ in chunks]
+    for worker, chunk in zip(workers, chunks):  # on stdin: a worker forks its zygote before it reads them
+        worker.stdin.write(json.dumps(chunk))
+        worker.stdin.close()
     errors = {}
 
     def follow(worker):
@@ -203,20 +136,6 @@ def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_l
     return {"results": [by_path[p] for p in paths]}
 
 
-def hidden_tests_compute(n=10):
-    """Seconds per submission that the hidden tests themselves take: the reference stands in for
-    the student, in this warm process, with no sandbox (what the benchmark subtracts as compute)."""
-    import time
-
-    paths = [f"reference-{i}" for i in range(n)]
-    _grade_here(paths[:1], 20.0, extra=["--reference-as-student"])  # warm: imports, caches, first calls
-    start = time.perf_counter()
-    report = _grade_here(paths, 20.0, extra=["--reference-as-student"])
-    seconds = (time.perf_counter() - start) / n
-    assert all(r["score"] == MAX_SCORE for r in report["results"])
-    return seconds
-
-
 PROGRESS = "course-progress\t"
 
 
@@ -224,12 +143,15 @@ def main(argv=None):
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m autograder.grade", description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="+")
+    parser.add_argument("paths", nargs="*", help="submission folders (default: a JSON list on stdin)")
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--total-time-limit", type=float, default=None)
     parser.add_argument("--exercise", action="append", help="only this exercise (repeatable)")
     parser.add_argument("--progress", action="store_true", help="say on stderr as each submission is done")
     args = parser.parse_args(argv)
+    if not args.paths:
+        pool.prestart(fork=True)  # before this process holds any submission's path
+        args.paths = json.load(sys.stdin)
 
     def say(path):
         print(f"{PROGRESS}{path}", file=sys.__stderr__, flush=True)  # pytest.main has sys.stderr redirected

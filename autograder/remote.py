@@ -1,26 +1,24 @@
-"""The judge's side of the sandbox: start the zygote, spawn children, and talk
-to the student's objects through `Remote` proxies that look like the real ones
-to the hidden tests (`student.Attention()(q, k, v)` works on either)."""
+"""The judge's side of a child (spawned by pool.Zygote): talk to the student's
+objects through `Remote` proxies that look like the real ones to the hidden
+tests (`student.Attention()(q, k, v)` works on either)."""
 import math
 import os
-import pickle
 import signal
 import socket
-import struct
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from .sandbox import wire
 from .sandbox.child import Ref
 
-ROOT = Path(__file__).resolve().parent.parent
 REPLY_LIMIT = 64 << 20  # bytes a child may send back in one answer
 
 
 class SandboxError(Exception):
     """The child cannot answer any more: it timed out, died or was killed. One line."""
+
+
+class Tainted(SandboxError):
+    """The child refuses another exercise: the last one left something behind (one line). Use a fresh child."""
 
 
 class SandboxFailure(RuntimeError):
@@ -37,54 +35,6 @@ class StudentError(Exception):
     def __str__(self):
         text = f"{self.type}: {self.message}" if self.message else self.type
         return f"{text} ({self.where})" if self.where else text
-
-
-class Zygote:
-    def __init__(self):
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT),
-               "OMP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        )
-        theirs.close()
-        self.control = ours
-
-    def spawn(self, workdir, time_limit, budget=math.inf, total_limit=None, limits=None):
-        """A new child serving the package in workdir, confined (see sandbox/limits.py), with time_limit
-        seconds for everything it does and `budget` seconds of answering (what is left of the submission's
-        total_limit)."""
-        judge_end, child_end = socket.socketpair()
-        request = {"op": "spawn", "workdir": str(workdir), "time_limit": float(time_limit), "limits": limits or {}}
-        try:
-            socket.send_fds(self.control, [pickle.dumps(request)], [child_end.fileno()])
-            reply = self.control.recv(8)
-        except OSError:
-            reply = b""
-        finally:
-            child_end.close()
-        if len(reply) != 8:
-            judge_end.close()
-            raise SandboxError("the grading sandbox is not running")
-        (pid,) = struct.unpack("!q", reply)
-        return Child(judge_end, pid, time_limit, self, budget, total_limit, workdir)
-
-    def reap(self, pid, workdir=None):
-        """Have the zygote kill the child and everything it left behind, then delete workdir
-        (no answer: this overlaps the judge's own work)."""
-        try:
-            self.control.send(pickle.dumps({"op": "reap", "pid": pid, "workdir": workdir and str(workdir)}))
-        except OSError:
-            pass
-
-    def close(self):
-        self.control.close()  # the zygote kills whatever it still has, then exits
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class Child:
@@ -119,6 +69,8 @@ class Child:
         if status == "sandbox":
             self.close()
             raise SandboxFailure(f"the grading sandbox could not confine the student's process: {value}")
+        if status == "tainted":
+            raise Tainted(value)
         if status == "err":
             raise StudentError(**value)
         return self.wrap(value)
@@ -126,7 +78,7 @@ class Child:
     def wrap(self, value):
         if isinstance(value, dict):
             if "__handle__" in value:
-                return Remote(self, value["__handle__"], value.get("__type__", "object"))
+                return Remote(self, value["__handle__"], value.get("__type__", "object"), value.get("__stable__", False))
             return {k: self.wrap(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return type(value)(self.wrap(v) for v in value)
@@ -134,6 +86,13 @@ class Child:
 
     def import_module(self, name):
         return self.request("import", name)
+
+    def enter(self, files, name, everything=True):
+        """Start the next exercise: its own time_limit from now, its package {path: text} written into a
+        fresh folder, the module `name` imported from there. Raises Tainted when the child refuses
+        (everything=False: it checks only the cheap part; see side_effects.py)."""
+        self.deadline = time.monotonic() + self.time_limit
+        return self.request("enter", files, name, everything)
 
     def kill(self, reason="closed"):
         if not self.dead:
@@ -154,44 +113,54 @@ class Child:
             pass
 
 
-def _refs(value):
+def refs(value):
+    """value with every Remote in it replaced by a Ref, as a request carries it."""
     if isinstance(value, Remote):
         return Ref(object.__getattribute__(value, "_id"))
     if isinstance(value, (list, tuple)):
-        return type(value)(_refs(v) for v in value)
+        return type(value)(refs(v) for v in value)
     if isinstance(value, dict):
-        return {k: _refs(v) for k, v in value.items()}
+        return {k: refs(v) for k, v in value.items()}
     return value
 
 
 class Remote:
     """An object in the student's process. Attribute reads and calls go there;
-    tensors and numbers come back by value, anything else as another Remote."""
+    tensors and numbers come back by value, anything else as another Remote.
+    An attribute holding a class, module, function or method is asked for once."""
 
-    __slots__ = ("_child", "_id", "_type")
+    __slots__ = ("_child", "_id", "_type", "_stable", "_attributes")
 
-    def __init__(self, child, id, type):
+    def __init__(self, child, id, type, stable=False):
         object.__setattr__(self, "_child", child)
         object.__setattr__(self, "_id", id)
         object.__setattr__(self, "_type", type)
+        object.__setattr__(self, "_stable", stable)
+        object.__setattr__(self, "_attributes", {})
 
     def __getattr__(self, name):
-        return self._child.request("getattr", self._id, name)
+        if name in self._attributes:
+            return self._attributes[name]
+        value = self._child.request("getattr", self._id, name)
+        if isinstance(value, Remote) and value._stable:
+            self._attributes[name] = value
+        return value
 
     def __setattr__(self, name, value):
-        self._child.request("setattr", self._id, name, _refs(value))
+        self._attributes.pop(name, None)
+        self._child.request("setattr", self._id, name, refs(value))
 
     def __call__(self, *args, **kwargs):
-        return self._child.request("call", self._id, _refs(args), _refs(kwargs), False)
+        return self._child.request("call", self._id, refs(args), refs(kwargs), False)
 
     def build(self, name, args=(), kwargs=None, then=()):
         """self.name(*args, **kwargs), then each (method, args, kwargs) of `then` called on it; in one round trip."""
-        then = [(m, _refs(tuple(a)), _refs(dict(k))) for m, a, k in then]
-        return self._child.request("build", self._id, name, _refs(tuple(args)), _refs(dict(kwargs or {})), then)
+        then = [(m, refs(tuple(a)), refs(dict(k))) for m, a, k in then]
+        return self._child.request("build", self._id, name, refs(tuple(args)), refs(dict(kwargs or {})), then)
 
     def call_returning_args(self, *args, **kwargs):
         """(result, args, kwargs) with the arguments as the call left them."""
-        return self._child.request("call", self._id, _refs(args), _refs(kwargs), True)
+        return self._child.request("call", self._id, refs(args), refs(kwargs), True)
 
     def __len__(self):
         return self.__getattr__("__len__")()

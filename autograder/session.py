@@ -1,14 +1,20 @@
 """One grading run's sandbox: the zygote, a scratch folder, and the child of the
-(submission, exercise) being graded. Children live for one exercise: the hidden
-tests run grouped that way, and each exercise starts in a fresh process, in a
-scratch folder of its own that is deleted with it.
+submission being graded.
 
-Time: each child has `time_limit` seconds of wall time from its start; all the
-children of one submission together have `total_time_limit` seconds of
-answering (the time the judge spends waiting for them; 3 x time_limit unless
-given). Past either, the child's whole process group is killed, and the
-zygote kills whatever it left behind.
+A child serves one submission's exercises in their order (the hidden tests
+run grouped and sorted that way), each in a fresh package folder of its own
+(see sandbox/child.py). A fresh child takes over when the last one died, was
+killed, or refuses because the student's code left something behind.
+Forking once per submission rather than once per exercise is most of what
+keeps grading cheap.
+
+Time: each exercise has `time_limit` seconds of wall time from its start; all
+the exercises of one submission together have `total_time_limit` seconds of
+answering (the time the judge spends waiting; 3 x time_limit unless given).
+Past either, the child's whole process group is killed, and the zygote kills
+whatever it left behind.
 """
+import ast
 import os
 import shutil
 import tempfile
@@ -16,9 +22,9 @@ from pathlib import Path
 
 from course_cli.assignment import ASSIGNMENT
 
-from . import forbidden, workspace
+from . import forbidden, pool, side_effects, workspace
 from .compare import Wrong
-from .remote import SandboxError, SandboxFailure, StudentError, Zygote  # noqa: F401 (SandboxFailure re-exported)
+from .remote import SandboxError, SandboxFailure, StudentError, Tainted  # noqa: F401 (SandboxFailure re-exported)
 from .sandbox import limits as sandbox_limits
 
 
@@ -32,12 +38,15 @@ class Session:
         self.time_limit = time_limit
         self.total_time_limit = 3 * time_limit if total_time_limit is None else total_time_limit
         self.limits = dict(limits or {})
-        self.zygote = Zygote()
+        self.zygote = pool.take()
         self.scratch = Path(tempfile.mkdtemp(prefix="course-grade-"))
         if os.geteuid() == 0:
             self.scratch.chmod(0o711)  # children run as other uids: they may cross it, not list it
-        self.key = self.child = self.module_or_reason = None
-        self.used = {}  # submission -> seconds its children have spent answering
+        self.key = self.module_or_reason = None
+        self.child = self.submission = None
+        self.last = 0  # the number of the last exercise the child entered
+        self.suspect = False  # whether that exercise's source is flagged by side_effects
+        self.used = {}  # submission -> seconds its closed children spent answering
         self.count = 0
 
     @property
@@ -49,7 +58,6 @@ class Session:
         """The student's module for this exercise, as a Remote; raises Fatal if there is none."""
         key = (submission, exercise.id)
         if key != self.key:
-            self._close_child()
             self.key, self.module_or_reason = key, None
             self.module_or_reason = self._open(submission, exercise)
         if isinstance(self.module_or_reason, str):
@@ -59,6 +67,9 @@ class Session:
         return self.module_or_reason
 
     def _open(self, submission, exercise):
+        if submission != self.submission:
+            self._close_child()
+            self.submission = submission
         try:
             source = workspace.read_exercise(workspace.package_dir(submission), exercise)
         except workspace.SubmissionError as exc:
@@ -66,34 +77,57 @@ class Session:
         if workspace.unchanged(exercise, source):
             return f"not implemented yet: {exercise.file} is unchanged from the released stub"
         try:
-            used = forbidden.shortcuts(exercise.id, source)
+            tree = ast.parse(source)
         except SyntaxError as exc:
             return f"{exercise.file} does not parse: SyntaxError: {exc.msg} (line {exc.lineno})"
+        used = forbidden.shortcuts(exercise.id, tree)
         if used:
             return f"uses {', '.join(used)}, which this exercise forbids"
-        budget = self.total_time_limit - self.used.get(submission, 0.0)
-        if budget <= 0:
+        spent = self.used.get(submission, 0.0) + (self.child.used if self.child else 0.0)
+        if spent >= self.total_time_limit:
             return f"time limit exceeded: the submission's exercises together took longer than {self.total_time_limit:g} s"
-        self.count += 1
-        scratch = self.scratch / str(self.count)
-        scratch.mkdir(mode=0o700)
-        workspace.build(scratch, exercise, source)
-        # the zygote deletes `scratch` once it has killed the child and whatever the child left behind
-        self.child = self.zygote.spawn(scratch, self.time_limit, budget, self.total_time_limit, self.limits)
+        files = workspace.package_files(exercise, source)
         try:
-            return self.child.import_module(f"{ASSIGNMENT}.{exercise.id}")
+            for _ in range(2):  # a tainted child is replaced once; a fresh one cannot be tainted
+                if self._reusable(exercise) is False:
+                    self._close_child()
+                if self.child is None:
+                    self._spawn(self.total_time_limit - self.used.get(submission, 0.0))
+                self.last = exercise.number
+                # everything: whether the last exercise's code may have changed more than the cheap checks see
+                everything, self.suspect = self.suspect, side_effects.flagged(tree)
+                try:
+                    return self.child.enter(files, f"{ASSIGNMENT}.{exercise.id}", everything)
+                except Tainted:
+                    self._close_child()
         except StudentError as exc:
             if exc.type == "NotImplementedError":
                 return f"not implemented yet ({exc.message})"
             return f"{exercise.file} cannot be imported: {exc}"
         except SandboxError as exc:
             return str(exc)
+        raise SandboxFailure("a fresh grading child refused its first exercise")
+
+    def _reusable(self, exercise):
+        """None without a child; else whether it may grade `exercise` next: alive, and still in exercise
+        order (no working version of this exercise has been within its reach). The child itself refuses
+        if the last exercise left anything behind."""
+        if self.child is None:
+            return None
+        return not self.child.dead and exercise.number > self.last
+
+    def _spawn(self, budget):
+        self.count += 1
+        workdir = self.scratch / str(self.count)
+        workdir.mkdir(mode=0o700)
+        # the zygote deletes workdir once it has killed the child and whatever the child left behind
+        self.child = self.zygote.spawn(workdir, self.time_limit, budget, self.total_time_limit, self.limits)
+        self.last, self.suspect = 0, False
 
     def _close_child(self):
         if self.child is not None:
             self.child.close()
-            submission = self.key[0]
-            self.used[submission] = self.used.get(submission, 0.0) + self.child.used
+            self.used[self.submission] = self.used.get(self.submission, 0.0) + self.child.used
             self.child = None
 
     def close(self):

@@ -1,11 +1,17 @@
-"""Where a submission's files come from, and the scratch package each exercise is graded in.
+"""Where a submission's files come from, and the package each exercise is graded in.
 
 No cascade: an exercise's file is graded beside working versions of the
 siblings it imports, so a broken attention.py costs points in attention only.
 Those are the shims (autograder/shims/), not the reference solutions: the
 reference never enters a student's process, not even as a file it could read.
+
+Only the shims of *earlier* exercises go beside it. One process grades a
+submission's exercises in their order, so the working version of an exercise
+is never within the student's reach before that exercise has been graded.
+(Every sibling a file imports comes earlier: multi_head imports attention,
+transformer_block imports multi_head and feed_forward, bert imports
+transformer_block and positional_encoding.)
 """
-import shutil
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,15 +56,18 @@ def read_exercise(pkg, exercise):
         raise SubmissionError(f"{exercise.file} is not UTF-8 text") from None
 
 
-def build(scratch, exercise, source, siblings=SHIMS):
-    """scratch/transformer/: the siblings (the shims), with `source` as the exercise's file. Returns scratch."""
-    scratch = Path(scratch)
-    pkg = scratch / ASSIGNMENT
-    pkg.mkdir(parents=True, exist_ok=True)
-    for file in sorted(Path(siblings).glob("*.py")):
-        shutil.copyfile(file, pkg / file.name)
-    (pkg / exercise.file).write_text(source, encoding="utf-8")
-    return scratch
+@lru_cache(maxsize=None)
+def _shim(name):
+    return (SHIMS / name).read_text(encoding="utf-8")
+
+
+def package_files(exercise, source):
+    """{path: text} of the package `exercise` is graded in: `source` as its file, the package's
+    __init__.py and the shims of the exercises before it."""
+    files = {f"{ASSIGNMENT}/__init__.py": _shim("__init__.py")}
+    files.update({f"{ASSIGNMENT}/{e.file}": _shim(e.file) for e in EXERCISES if e.number < exercise.number})
+    files[f"{ASSIGNMENT}/{exercise.file}"] = source
+    return files
 
 
 @lru_cache(maxsize=None)

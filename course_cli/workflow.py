@@ -228,6 +228,7 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
 
     require_autograder()
     from autograder.grade import grade as run_grade
+    from nbgrader.api import Gradebook
 
     folders = submitted(config, assignment)
     if not folders:
@@ -237,21 +238,21 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
                        progress=(lambda path: progress(by_path[path])) if progress else None)
     cd = coursedir(config, assignment)
     results = {}
-    for result in report["results"]:
-        student = by_path[result["submission"]]
-        record_grades(config, assignment, student, result, _timestamp(folders[student]))
-        _write_atomically(Path(cd.root) / REPORTS / assignment / f"{student}.json",
-                          json.dumps(result, ensure_ascii=False, indent=1))
-        results[student] = result
+    with Gradebook(cd.db_url, cd.course_id) as gb:
+        for result in report["results"]:
+            student = by_path[result["submission"]]
+            record_grades(gb, config, assignment, student, result, _timestamp(folders[student]))
+            _write_atomically(Path(cd.root) / REPORTS / assignment / f"{student}.json",
+                              json.dumps(result, ensure_ascii=False, indent=1))
+            results[student] = result
     return results
 
 
-def record_grades(config, assignment, student, result, timestamp):
-    """One student's per-exercise scores into the gradebook, in one transaction."""
-    from nbgrader.api import Gradebook, MissingEntry
+def record_grades(gb, config, assignment, student, result, timestamp):
+    """One student's per-exercise scores into the gradebook gb, in one transaction."""
+    from nbgrader.api import MissingEntry
 
-    cd = coursedir(config, assignment)
-    with Gradebook(cd.db_url, cd.course_id) as gb, warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from inside nbgrader's add_submission
         try:
             gb.find_assignment(assignment)

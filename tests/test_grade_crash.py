@@ -16,7 +16,7 @@ from course_cli.assignment import EXERCISES
 from course_cli.nbcourse import load_config
 from tests.helpers import SOLUTIONS
 
-STUDENTS = 5
+STUDENTS = 8
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def gradebook_rows(config):
 
 
 def descendants(pid):
-    """The live processes below pid, read from /proc."""
+    """{pid: depth} of the live processes below pid, read from /proc."""
     children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -62,11 +62,12 @@ def descendants(pid):
                 continue
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             children.setdefault(ppid, []).append(int(entry))
-    found, todo = set(), [pid]
+    found, todo = {}, [(pid, 0)]
     while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
+        parent, depth = todo.pop()
+        for child in children.get(parent, []):
+            found[child] = depth + 1
+            todo.append((child, depth + 1))
     return found
 
 
@@ -81,10 +82,13 @@ def test_kill_mid_batch_then_rerun_completes_with_one_record_each(course):
     course_dir, config = course
     started = time.monotonic()
     first = run_grade(course_dir)
-    time.sleep(4.0)  # zygotes up, some children grading: mid-batch
+    # Mid-batch: once a child grades a student (the judge, its workers, their zygotes, their children).
+    spawned, deadline = {}, time.monotonic() + 60
+    while first.poll() is None and time.monotonic() < deadline and not any(d >= 3 for d in spawned.values()):
+        spawned.update(descendants(first.pid))
+        time.sleep(0.02)
     assert first.poll() is None, "grading finished before it could be killed; grade more submissions"
-    spawned = descendants(first.pid)  # workers, zygotes and the children grading students
-    assert spawned
+    assert any(d >= 3 for d in spawned.values()), spawned
     os.kill(first.pid, signal.SIGKILL)  # the judge only: what it spawned must not outlive it for long
     first.wait()
     killed_at = time.monotonic() - started

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from autograder.remote import SandboxError, SandboxFailure, Zygote
+from autograder.pool import Zygote
+from autograder.remote import SandboxError, SandboxFailure
 from autograder.sandbox import limits
 from autograder.session import Fatal, Session
 from course_cli.assignment import BY_ID

@@ -65,11 +65,11 @@ def exercise(request):
 
 
 @pytest.fixture
-def student(request, grading, submission, exercise):
+def student(request, submission, exercise):
     if request.config.getoption("reference_as_student"):  # the hidden tests' own compute, for the benchmark
         return importlib.import_module(f"solutions.{ASSIGNMENT}.{exercise.id}")
     try:
-        return grading.module(submission, exercise)
+        return request.getfixturevalue("grading").module(submission, exercise)
     except SandboxFailure as exc:  # the grader's fault: stop, rather than score anyone 0 for it
         pytest.exit(str(exc), returncode=pytest.ExitCode.INTERNAL_ERROR)
 

@@ -3,15 +3,29 @@
 It holds the student's objects in a table and hands the judge numbered
 handles to them. Only plain data (tensors, numbers, strings and containers of
 them) travels back by value.
+
+One child serves one submission, exercise after exercise: `enter` writes the
+next exercise's package (the judge sends its files) into a fresh folder and
+imports it there, after forgetting the previous one. It refuses ("tainted")
+when the student's code so far has left something behind that could change
+what the next exercise computes: a patched torch, math or builtin, a changed
+default dtype or grad mode, a thread or a process. The judge then starts a
+fresh child for that exercise.
 """
+import builtins
+import importlib
+import importlib.machinery
+import math
 import os
+import shutil
 import sys
+import threading
 import traceback
 import types
 
 import torch
 
-from . import wire
+from . import limits, wire
 
 
 class Ref:
@@ -27,25 +41,125 @@ class Ref:
 
 
 SCALARS = (type(None), bool, int, float, complex, str, torch.dtype)
+# What the judge may keep a handle to instead of asking again: an attribute that holds one of
+# these is the same thing the next time in any sane code (a class, a module, a function, a method).
+STABLE = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
+class Tainted(Exception):
+    """This process can no longer grade another exercise faithfully (the reason)."""
+
+
+def namespaces():
+    """The modules and classes the shims and the student compute with, as they are before any student code."""
+    import numpy
+    from torch import nn
+
+    modules = {name: m for name, m in sys.modules.items()
+               if name.split(".")[0] in ("torch", "numpy", "math", "builtins") and type(m) is types.ModuleType}
+    spaces = [builtins, math, numpy, torch, torch.Tensor, torch._C.TensorBase, torch._C._nn, type(torch._C._VariableFunctions)]
+    spaces += [m for name, m in modules.items() if name.startswith(("torch.nn", "torch.testing", "torch.linalg"))]
+    spaces += [c for c in vars(nn).values() if isinstance(c, type)]
+    return modules, spaces
+
+
+def fingerprint(modules, spaces):
+    """The modules `import` finds, and the identity of every attribute of `spaces`."""
+    return (tuple(sys.modules.get(name) is m for name, m in modules.items())
+            + tuple(hash(tuple(map(id, vars(space).values()))) for space in spaces))
+
+
+def _company():
+    """How many threads and child processes this process has besides its main thread."""
+    return len(os.listdir("/proc/self/task")) - 1 + len(limits.children()) + threading.active_count() - 1
+
+
+class Baseline:
+    """How a child starts, taken once in the zygote before it forks any (no child pays for it):
+    torch's global modes and hooks, the namespaces to watch and their fingerprint, and the
+    modules already imported."""
+
+    def __init__(self):
+        from torch.nn.modules import module
+
+        self.hooks = [v for k, v in vars(module).items() if k.startswith("_global_") and isinstance(v, dict)]
+        self.modes = self._modes()
+        self.modules, self.spaces = namespaces()
+        self.fingerprint = fingerprint(self.modules, self.spaces)
+        self.imported = set(sys.modules)
+
+    def _modes(self):
+        return (torch.get_default_dtype(), torch.is_grad_enabled(), torch.are_deterministic_algorithms_enabled(),
+                torch.get_num_threads(), str(torch.get_default_device()), sys.getrecursionlimit(),
+                tuple(map(len, self.hooks)))
+
+    def changed(self, everything=True):
+        """What no longer is as it was, in words, or None. everything=False: only the cheap part
+        (modes and hooks); fingerprinting the namespaces costs milliseconds (see side_effects.py)."""
+        if self._modes() != self.modes:
+            return "the last exercise changed torch's global settings or hooks"
+        if everything and fingerprint(self.modules, self.spaces) != self.fingerprint:
+            return "the last exercise changed torch, numpy, math or builtins"
+        return None
 
 
 class Server:
-    def __init__(self, sock, workdir):
+    def __init__(self, sock, workdir, baseline):
         self.sock, self.workdir = sock, os.path.realpath(workdir)
         self.objects, self.ids = {}, {}
+        self.next_id = 1
+        self.baseline = baseline
+        self.entered = False
 
     def handle(self, obj):
         key = id(obj)
         if key not in self.ids:
-            self.ids[key] = len(self.objects) + 1
-            self.objects[self.ids[key]] = obj
-        return {"__handle__": self.ids[key], "__type__": type(obj).__name__}
+            self.ids[key] = self.next_id  # never reused: a handle from a past exercise fails, not aliases
+            self.objects[self.next_id] = obj
+            self.next_id += 1
+        return {"__handle__": self.ids[key], "__type__": type(obj).__name__, "__stable__": isinstance(obj, STABLE)}
+
+    def enter(self, files, name, everything=True):
+        """Forget the last exercise, write this one's package (files: {path: text}) into the
+        exercise folder, emptied first, and import `name` from there. everything: check all
+        of Baseline.changed, not only its cheap part."""
+        if self.entered:
+            if _company():
+                raise Tainted("a thread or process the last exercise started is still running")
+            changed = self.baseline.changed(everything)
+            if changed:
+                raise Tainted(changed)
+        self.entered = True
+        self.objects.clear()
+        self.ids.clear()
+        for module_name in sys.modules.keys() - self.baseline.imported:
+            where = getattr(sys.modules[module_name], "__file__", None)
+            if isinstance(where, str) and where.startswith(self.workdir + os.sep):
+                del sys.modules[module_name]
+        folder = os.path.join(self.workdir, "exercise")
+        try:
+            if os.path.islink(folder):
+                os.unlink(folder)
+            elif os.path.exists(folder):
+                shutil.rmtree(folder)  # nothing the last exercise planted survives
+        except OSError as exc:
+            raise Tainted(f"the last exercise left files that cannot be removed ({exc.strerror})") from None
+        for path, text in files.items():
+            target = os.path.join(folder, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8") as f:
+                f.write(text)
+        sys.path[0] = folder
+        os.chdir(folder)
+        for cached in [p for p in sys.path_importer_cache if p.startswith(folder)]:
+            del sys.path_importer_cache[cached]  # the folder's listing changed
+        return self.handle(importlib.import_module(name))
 
     def to_data(self, value, depth=0):
         if depth > 20:
             raise ValueError("the value is nested too deeply")
         if isinstance(value, torch.Tensor):
-            return value.detach().as_subclass(torch.Tensor).clone()
+            return value.detach().as_subclass(torch.Tensor)  # dump_reply copies its bytes
         if isinstance(value, SCALARS):
             return value
         if isinstance(value, torch.Size):
@@ -69,9 +183,11 @@ class Server:
     def answer(self, request):
         op, *args = request
         if op == "import":
-            import importlib
-
             return self.handle(importlib.import_module(args[0]))
+        if op == "enter":
+            return self.enter(*args)
+        if op == "calls":  # several calls, in order, in one round trip: [(target, args, kwargs), ...]
+            return [self.objects[t](*self.resolve(a), **self.resolve(k)) for t, a, k in args[0]]
         target = self.objects[args[0]]
         if op == "getattr":
             return getattr(target, args[1])
@@ -113,6 +229,8 @@ class Server:
                 return
             try:
                 reply = ("ok", self.to_data(self.answer(request)))
+            except Tainted as exc:
+                reply = ("tainted", str(exc))
             except BaseException as exc:  # SystemExit too: the student's exit must not end the conversation
                 reply = ("err", self.error(exc))
             try:
@@ -132,8 +250,21 @@ def refuse(sock, reason):
         wire.send(sock, wire.dump_reply(("sandbox", reason)))
 
 
-def run(sock, workdir):
+def _compile_once(loader, data, path, *, _optimize=-1):
+    """SourceLoader.source_to_code, remembering: the shims come back exercise after exercise, unchanged."""
+    key = (path, bytes(data))
+    if key not in _COMPILED:
+        _COMPILED[key] = _source_to_code(loader, data, path, _optimize=_optimize)
+    return _COMPILED[key]
+
+
+_COMPILED = {}
+_source_to_code = importlib.machinery.SourceFileLoader.source_to_code
+
+
+def run(sock, workdir, baseline):
     """Serve the judge from a fresh process whose working folder is the scratch copy."""
     os.chdir(workdir)
     sys.path.insert(0, workdir)
-    Server(sock, workdir).serve()
+    importlib.machinery.SourceFileLoader.source_to_code = _compile_once
+    Server(sock, workdir, baseline).serve()

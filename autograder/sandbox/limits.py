@@ -21,9 +21,10 @@
   file descriptor but the judge's socket (3) survives, PR_SET_NO_NEW_PRIVS,
   and it dies with the zygote (PR_SET_PDEATHSIG).
 
-Orphans: the zygote is a child subreaper, so whatever a child spawns and
-abandons (setsid, double fork) becomes the zygote's, which kills it when the
-judge is done with that child (`reap`).
+Orphans: the child and the zygote are both child subreapers. Whatever a
+child spawns and abandons (setsid, double fork) stays the child's while it
+lives, and becomes the zygote's once it is killed; the zygote kills it when
+the judge is done with that child (`reap`).
 
 Why the memory limit is relative: RLIMIT_AS counts the address space the
 child inherits from the zygote, which is torch's own (about 620 MiB for the
@@ -388,7 +389,8 @@ def become_subreaper():
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
-def _children():
+def children():
+    """The pids of this process's children (those of all its threads)."""
     pids = set()
     for tid in os.listdir("/proc/self/task"):
         try:
@@ -401,7 +403,7 @@ def _children():
 
 def kill(pid, keep=()):
     """SIGKILL, without waiting: the child `pid`, its process group, and our other children not in `keep`."""
-    for victim in ({pid} | _children()) - set(keep) - {os.getpid()}:
+    for victim in ({pid} | children()) - set(keep) - {os.getpid()}:
         try:
             os.kill(victim, signal.SIGKILL)
         except ProcessLookupError:
@@ -417,7 +419,7 @@ def reap(pid, keep=()):
     killed = 0
     victims = {pid} if pid else set()
     for _ in range(1000):
-        victims |= _children() - set(keep)
+        victims |= children() - set(keep)
         victims.discard(os.getpid())
         if not victims:
             break
@@ -473,7 +475,7 @@ def become(uid, gid, fs_root=False):
         raise ConfinementError("could not leave root")
 
 
-def confine(conn_fd, workdir, time_limit, plan):
+def confine(conn_fd, workdir, cpu_seconds, plan):
     """Called by the child, as itself, before it imports anything of the student's. Returns the socket's fd, 3.
     Raises (ConfinementError or OSError) if any of it fails: the child must then run nothing."""
     options = plan["options"]
@@ -520,13 +522,17 @@ def confine(conn_fd, workdir, time_limit, plan):
         resource.RLIMIT_NOFILE: options["open_files"],
         resource.RLIMIT_NPROC: options["processes"] + plan["user_tasks"],
     }
-    if time_limit and math.isfinite(time_limit):
-        limits[resource.RLIMIT_CPU] = int(time_limit) + 2
+    if cpu_seconds and math.isfinite(cpu_seconds):
+        limits[resource.RLIMIT_CPU] = int(cpu_seconds) + 2  # a backstop: the judge kills on wall time first
     for which, value in limits.items():
         hard = resource.getrlimit(which)[1]
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(which, (value, value))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the size limit fails instead of killing
+
+    # Its orphans (setsid, double fork) become its own children, not the zygote's, so that it can
+    # tell the judge it is not alone (sandbox/child.py); once it dies they become the zygote's.
+    become_subreaper()
 
     # Files and network
     _prctl(PR_SET_NO_NEW_PRIVS, 1)

@@ -1,4 +1,4 @@
-"""A torch-warm process that forks one child per (submission, exercise).
+"""A torch-warm process that forks one child per submission.
 
 Started by the judge before it imports the reference or the hidden tests, so
 nothing the children inherit has ever seen them. `import torch` is paid once
@@ -8,16 +8,17 @@ here instead of once per child.
 
 FD is a SOCK_SEQPACKET socket carrying pickled dicts from the judge:
 
-- {"op": "spawn", "workdir": ..., "time_limit": ..., "limits": {...}} with one
-  file descriptor attached (the child's end of a socketpair to the judge);
-  the reply is the child's pid. The child confines itself (see limits.py)
-  before it serves anything.
+- {"op": "spawn", "workdir": ..., "cpu_seconds": ..., "limits": {...}} with
+  one file descriptor attached (the child's end of a socketpair to the
+  judge); the reply is the child's pid. The child confines itself (see
+  limits.py) before it serves anything.
 - {"op": "reap", "pid": PID, "workdir": ...}, no reply: kill that child and
   every process it left behind (the zygote is a subreaper: orphans become
   its children), then delete its scratch folder.
 
 When the judge goes away, the zygote kills everything it still has and exits.
 """
+import gc
 import os
 import pickle
 import select
@@ -25,14 +26,13 @@ import shutil
 import socket
 import struct
 import sys
-import warnings
 
 import torch
 
 from . import child, limits, wire
 
 
-def _fork_child(conn_fd, request, control, plans):
+def _fork_child(conn_fd, request, control, plans, baseline):
     key = tuple(sorted((request.get("limits") or {}).items()))
     if key not in plans:
         plans[key] = limits.plan(dict(key))
@@ -48,11 +48,11 @@ def _fork_child(conn_fd, request, control, plans):
             os.dup2(conn_fd, 3, inheritable=False)
             os.close(conn_fd)
         try:
-            limits.confine(3, request["workdir"], request.get("time_limit"), plan)
+            limits.confine(3, request["workdir"], request.get("cpu_seconds"), plan)
         except BaseException as exc:  # never run student code unconfined
             child.refuse(socket.socket(fileno=3), f"{type(exc).__name__}: {exc}")
         else:
-            child.run(socket.socket(fileno=3), request["workdir"])
+            child.run(socket.socket(fileno=3), request["workdir"], baseline)
     finally:
         os._exit(0)
 
@@ -73,13 +73,15 @@ def _warm_up():
     """Pay here, once, for what torch does lazily on first use (numpy for the replies, the
     dispatcher's first calls of each op), so that no child pays it: ~0.4 s a child otherwise."""
     import numpy  # noqa: F401  (Tensor.numpy() imports it on first use)
+    # Not an optimizer: building one imports torch._dynamo (~1 s), which the children do not
+    # need, as the judge sends them optimizers already built.
+    import torch.optim.lr_scheduler  # noqa: F401
     from torch import nn
-    from torch.optim.lr_scheduler import LambdaLR
 
     x = torch.randn(2, 3, 8, dtype=torch.float64)
     layers = nn.ModuleList([nn.Linear(8, 8), nn.Embedding(10, 8, padding_idx=0), nn.Dropout(0.0), nn.GELU(), nn.ReLU()])
     layers.double()
-    layers.load_state_dict(pickle.loads(pickle.dumps(layers.state_dict())))
+    layers.load_state_dict(wire.load_request(wire.dump_request(layers.state_dict())))
     layers.train(False)
     h = layers[2](layers[3](layers[0](x))) + layers[1](torch.tensor([[1, 0, 2]]))
     mask = torch.tril(torch.ones(1, 3, 3, dtype=torch.bool))
@@ -87,18 +89,22 @@ def _warm_up():
     weights = scores.softmax(dim=-1)
     out = (weights @ h).view(2, 3, 2, 4).transpose(1, 2).contiguous().view(2, 3, 8)
     out = (out - out.mean(-1, keepdim=True)) / torch.sqrt(out.var(-1, unbiased=False, keepdim=True) + 1e-5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # stepping the scheduler before the optimizer: deliberate here
-        LambdaLR(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0), lambda step: 1.0).step()
+    torch.broadcast_shapes(mask.shape, (2, 1, 1))  # imports sympy on first use (~0.3 s); the attention shims use it
     wire.load_reply(wire.dump_reply(("ok", (out, weights, mask, {"x": 1.5}))))
 
 
 def main(fd):
+    """Serve the judge on the socket fd until it closes it; never returns."""
     control = socket.socket(fileno=fd)
+    sys.dont_write_bytecode = True  # the children compile in their scratch folders, and keep nothing
     limits.become_subreaper()
     torch.set_num_threads(1)  # one core per child; OpenMP threads do not survive fork
     _warm_up()
+    baseline = child.Baseline()
     plans = {(): limits.plan()}
+    # Out of the collector's sight: a collection in a child would otherwise write to every object
+    # the zygote holds, copying each of their pages into the child (copy-on-write).
+    gc.freeze()
     live = set()
     # A reap kills at once, but waits to finish (wait, hunt orphans, delete) until the next
     # spawn has been answered or the judge is idle: the judge asks for the next child right
@@ -122,7 +128,7 @@ def main(fd):
                 limits.kill(request["pid"], keep=live)
                 pending.append((request["pid"], request.get("workdir")))
                 continue
-            pid = _fork_child(fds[0], request, control, plans)
+            pid = _fork_child(fds[0], request, control, plans, baseline)
             live.add(pid)
             control.send(struct.pack("!q", pid))
             _finish(pending, live)

@@ -1,0 +1,58 @@
+"""Whether a student's file may leave the process changed for the exercises graded after it.
+
+One child grades a submission's exercises one after another (session.py).
+Before each next exercise it always checks the cheap things: torch's global
+modes and hooks, threads, processes (sandbox/child.py). Checking that every
+attribute of torch, numpy, math and builtins is still what it was costs
+~7 ms in a fresh child, which must touch thousands of objects it shares with
+the zygote, so it is done only after a file this reading flags.
+
+Flagged: rebinding or deleting anything reached through an imported name
+(`torch.allclose = ...`, `nn.Linear.forward = ...`, `F.__dict__[...] = ...`),
+setattr, delattr, exec, eval, compile, __import__, globals, vars, the
+dunder attributes that reach into other objects' insides, and importing the
+modules that can change the interpreter (sys, builtins, importlib, ctypes,
+gc, inspect). An honest Transformer needs none of these. A file that hides
+such a change from this reading can only spoil its own later exercises: the
+working versions of those are never within its reach.
+"""
+import ast
+
+CALLS = {"setattr", "delattr", "exec", "eval", "compile", "__import__", "globals", "vars"}
+INSIDES = {"__dict__", "__globals__", "__builtins__", "__code__", "__closure__", "__defaults__", "__kwdefaults__",
+           "__setattr__", "__delattr__", "__setitem__", "__getattribute__", "__subclasses__", "__bases__", "__mro__",
+           "__class__", "__func__", "__self__", "__wrapped__"}
+MODULES = {"sys", "builtins", "importlib", "ctypes", "gc", "inspect"}
+
+
+def _root(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def flagged(source):
+    """Whether `source` (text, or its ast.parse) might change torch, numpy, math or builtins for the
+    code that runs after it."""
+    try:
+        tree = source if isinstance(source, ast.AST) else ast.parse(source)
+    except SyntaxError:
+        return True
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                imported.add((alias.asname or alias.name).split(".")[0])
+                if isinstance(node, ast.Import) and alias.name.split(".")[0] in MODULES:
+                    return True
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in MODULES:
+                return True
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            if _root(node) in imported:
+                return True
+        if isinstance(node, ast.Attribute) and node.attr in INSIDES:
+            return True
+        if isinstance(node, ast.Name) and node.id in CALLS | {"__builtins__"}:
+            return True
+    return False
