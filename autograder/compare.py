@@ -12,7 +12,7 @@ import math
 import torch
 
 from . import mistakes
-from .remote import StudentError
+from .remote import Remote, StudentError
 
 ATOL = RTOL = 1e-7  # float64; equivalent formulations agree to ~1e-14
 
@@ -145,6 +145,8 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL):
     want = _reference_answer(probe, reference)
     try:
         yours = probe(student)
+        if isinstance(student, Remote):
+            student._child.flush()  # what the probe made and never used (see Remote) raises here, if anywhere
     except StudentError as exc:
         raise Wrong(diagnose_error(exercise, exc)) from None
     gap = difference(yours, want, atol, rtol)

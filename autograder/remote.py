@@ -45,10 +45,26 @@ class Child:
         self.budget = budget  # seconds of answering this child may still use (the submission's total)
         self.used = 0.0       # seconds spent waiting for its answers
         self.dead = None  # the one-line reason, once it can no longer answer
+        # Requests whose answer is only a handle (a class called: an instance; a build), sent with the
+        # next request instead of on their own; the judge numbers their handles itself, from -1 down.
+        self.deferred, self.next_handle = [], -1
+
+    def defer(self, *message):
+        """A Remote for what message will return, sent with the next request (see flush)."""
+        handle, self.next_handle = self.next_handle, self.next_handle - 1
+        self.deferred.append((handle, message))
+        return Remote(self, handle, "object")
+
+    def flush(self):
+        """Send what is deferred now: raises what the student's code raises there."""
+        if self.deferred:
+            self.request("noop")
 
     def request(self, *message):
         if self.dead:
             raise SandboxError(self.dead)
+        if self.deferred:
+            message, self.deferred = ("batch", self.deferred, message), []
         start = time.monotonic()
         per_exercise = self.deadline <= start + (self.budget - self.used)
         try:
@@ -78,7 +94,8 @@ class Child:
     def wrap(self, value):
         if isinstance(value, dict):
             if "__handle__" in value:
-                return Remote(self, value["__handle__"], value.get("__type__", "object"), value.get("__stable__", False))
+                return Remote(self, value["__handle__"], value.get("__type__", "object"), value.get("__stable__", False),
+                              value.get("__class__", False))
             return {k: self.wrap(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return type(value)(self.wrap(v) for v in value)
@@ -92,6 +109,7 @@ class Child:
         fresh folder, the module `name` imported from there. Raises Tainted when the child refuses
         (everything=False: it checks only the cheap part; see side_effects.py)."""
         self.deadline = time.monotonic() + self.time_limit
+        self.deferred = []  # the last exercise's, never needed (compare.expect flushes after each probe)
         return self.request("enter", files, name, everything)
 
     def kill(self, reason="closed"):
@@ -127,15 +145,18 @@ def refs(value):
 class Remote:
     """An object in the student's process. Attribute reads and calls go there;
     tensors and numbers come back by value, anything else as another Remote.
-    An attribute holding a class, module, function or method is asked for once."""
+    An attribute holding a class, module, function or method is asked for once,
+    and an instance or a build is made with the request that first uses it
+    (Child.defer): errors it raises show there, or at Child.flush."""
 
-    __slots__ = ("_child", "_id", "_type", "_stable", "_attributes")
+    __slots__ = ("_child", "_id", "_type", "_stable", "_class", "_attributes")
 
-    def __init__(self, child, id, type, stable=False):
+    def __init__(self, child, id, type, stable=False, cls=False):
         object.__setattr__(self, "_child", child)
         object.__setattr__(self, "_id", id)
         object.__setattr__(self, "_type", type)
         object.__setattr__(self, "_stable", stable)
+        object.__setattr__(self, "_class", cls)
         object.__setattr__(self, "_attributes", {})
 
     def __getattr__(self, name):
@@ -151,12 +172,13 @@ class Remote:
         self._child.request("setattr", self._id, name, refs(value))
 
     def __call__(self, *args, **kwargs):
-        return self._child.request("call", self._id, refs(args), refs(kwargs), False)
+        message = ("call", self._id, refs(args), refs(kwargs), False)
+        return self._child.defer(*message) if self._class else self._child.request(*message)
 
     def build(self, name, args=(), kwargs=None, then=()):
-        """self.name(*args, **kwargs), then each (method, args, kwargs) of `then` called on it; in one round trip."""
+        """self.name(*args, **kwargs), then each (method, args, kwargs) of `then` called on it (deferred)."""
         then = [(m, refs(tuple(a)), refs(dict(k))) for m, a, k in then]
-        return self._child.request("build", self._id, name, refs(tuple(args)), refs(dict(kwargs or {})), then)
+        return self._child.defer("build", self._id, name, refs(tuple(args)), refs(dict(kwargs or {})), then)
 
     def call_returning_args(self, *args, **kwargs):
         """(result, args, kwargs) with the arguments as the call left them."""

@@ -38,21 +38,17 @@ def flagged(source):
         tree = source if isinstance(source, ast.AST) else ast.parse(source)
     except SyntaxError:
         return True
-    imported = set()
+    imported, stores = set(), []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                imported.add((alias.asname or alias.name).split(".")[0])
-                if isinstance(node, ast.Import) and alias.name.split(".")[0] in MODULES:
-                    return True
-            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in MODULES:
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(name.split(".")[0] in MODULES for name in names):
                 return True
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            if _root(node) in imported:
-                return True
+            imported.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            stores.append(node)  # judged once every import is known (an import may come later in the file)
         if isinstance(node, ast.Attribute) and node.attr in INSIDES:
             return True
         if isinstance(node, ast.Name) and node.id in CALLS | {"__builtins__"}:
             return True
-    return False
+    return any(_root(node) in imported for node in stores)

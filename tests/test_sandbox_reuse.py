@@ -65,6 +65,10 @@ CASES = {
     # multi_head (3) must not see feed_forward's or transformer_block's working versions (4, 5)
     "looks_for_later_shims": {"multi_head.py": look_for("class FeedForward", "class TransformerBlock", "class LayerNorm")
                               + REF["multi_head.py"]},
+    # An instance is made with the request that first uses it (remote.Child.defer): its error must still show.
+    "constructor_raises": {"attention.py": REF["attention.py"].replace(
+        "class Attention(nn.Module):", "class Attention(nn.Module):\n    def __new__(cls, *args, **kwargs):\n"
+        "        raise ValueError('no attention today')\n", 1)},
 }
 
 
@@ -105,6 +109,14 @@ def test_what_an_exercise_leaves_behind_reaches_no_later_exercise(graded, name):
     scores = {k: v["score"] for k, v in result["exercises"].items()}
     assert scores == {e.id: e.points for e in EXERCISES}, result["exercises"]
     assert children == 2  # the next exercise got a fresh child
+
+
+def test_an_error_in_a_constructor_is_reported_as_raised_there(graded):
+    result, _ = graded["constructor_raises"]
+    attention = result["exercises"]["attention"]
+    assert attention["score"] < BY_ID["attention"].points
+    assert any("ValueError: no attention today (attention.py, line" in line for line in attention["feedback"]), attention
+    assert all(result["exercises"][e.id]["score"] == e.points for e in EXERCISES if e.id != "attention")
 
 
 @pytest.mark.skipif(not isolation().startswith("landlock"), reason="only Landlock keeps a child out of other folders")

@@ -45,7 +45,7 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    # One child per (submission, exercise): keep each group's tests together.
+    # One child per submission, entering its exercises in order (session.py): sort the tests that way.
     paths = config.getoption("submission")
     position = {id(item): i for i, item in enumerate(items)}
     items.sort(key=lambda it: (paths.index(it.callspec.params["submission"]) if hasattr(it, "callspec") else -1,

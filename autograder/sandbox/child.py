@@ -4,12 +4,13 @@ It holds the student's objects in a table and hands the judge numbered
 handles to them. Only plain data (tensors, numbers, strings and containers of
 them) travels back by value.
 
-One child serves one submission, exercise after exercise: `enter` writes the
-next exercise's package (the judge sends its files) into a fresh folder and
-imports it there, after forgetting the previous one. It refuses ("tainted")
-when the student's code so far has left something behind that could change
-what the next exercise computes: a patched torch, math or builtin, a changed
-default dtype or grad mode, a thread or a process. The judge then starts a
+One child serves one submission, exercise after exercise: `enter` forgets the
+last exercise (its objects, its modules, its folder), writes the next one's
+package (the judge sends its files) and imports it. It refuses ("tainted")
+when the last exercise left something behind that could change what the next
+one computes: a thread or a process, a changed default dtype, grad mode or
+global hook, or (when the judge asks: see autograder/side_effects.py) a
+patched attribute of torch, numpy, math or builtins. The judge then starts a
 fresh child for that exercise.
 """
 import builtins
@@ -76,8 +77,7 @@ def _company():
 
 class Baseline:
     """How a child starts, taken once in the zygote before it forks any (no child pays for it):
-    torch's global modes and hooks, the namespaces to watch and their fingerprint, and the
-    modules already imported."""
+    torch's global modes and hooks, the namespaces to watch and their fingerprint."""
 
     def __init__(self):
         from torch.nn.modules import module
@@ -86,7 +86,6 @@ class Baseline:
         self.modes = self._modes()
         self.modules, self.spaces = namespaces()
         self.fingerprint = fingerprint(self.modules, self.spaces)
-        self.imported = set(sys.modules)
 
     def _modes(self):
         return (torch.get_default_dtype(), torch.is_grad_enabled(), torch.are_deterministic_algorithms_enabled(),
@@ -110,6 +109,7 @@ class Server:
         self.next_id = 1
         self.baseline = baseline
         self.entered = False
+        self.package = set()  # the modules the last enter wrote (a module the student wrote and imported stays)
 
     def handle(self, obj):
         key = id(obj)
@@ -117,7 +117,13 @@ class Server:
             self.ids[key] = self.next_id  # never reused: a handle from a past exercise fails, not aliases
             self.objects[self.next_id] = obj
             self.next_id += 1
-        return {"__handle__": self.ids[key], "__type__": type(obj).__name__, "__stable__": isinstance(obj, STABLE)}
+        return {"__handle__": self.ids[key], "__type__": type(obj).__name__, "__stable__": isinstance(obj, STABLE),
+                "__class__": isinstance(obj, type)}
+
+    def keep(self, handle, obj):
+        """obj under the handle the judge chose for it (a negative number: the judge's own count)."""
+        self.objects[handle] = obj
+        self.ids[id(obj)] = handle
 
     def enter(self, files, name, everything=True):
         """Forget the last exercise, write this one's package (files: {path: text}) into the
@@ -132,10 +138,9 @@ class Server:
         self.entered = True
         self.objects.clear()
         self.ids.clear()
-        for module_name in sys.modules.keys() - self.baseline.imported:
-            where = getattr(sys.modules[module_name], "__file__", None)
-            if isinstance(where, str) and where.startswith(self.workdir + os.sep):
-                del sys.modules[module_name]
+        for module_name in self.package:  # by name: going through all of sys.modules costs ~3 ms in a fresh child
+            sys.modules.pop(module_name, None)
+        self.package = {".".join(p.removesuffix(".py").split("/")).removesuffix(".__init__") for p in files}
         folder = os.path.join(self.workdir, "exercise")
         try:
             if os.path.islink(folder):
@@ -144,10 +149,10 @@ class Server:
                 shutil.rmtree(folder)  # nothing the last exercise planted survives
         except OSError as exc:
             raise Tainted(f"the last exercise left files that cannot be removed ({exc.strerror})") from None
+        for where in {os.path.dirname(os.path.join(folder, path)) for path in files}:
+            os.makedirs(where, exist_ok=True)
         for path, text in files.items():
-            target = os.path.join(folder, path)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "w", encoding="utf-8") as f:
+            with open(os.path.join(folder, path), "w", encoding="utf-8") as f:
                 f.write(text)
         sys.path[0] = folder
         os.chdir(folder)
@@ -186,6 +191,12 @@ class Server:
             return self.handle(importlib.import_module(args[0]))
         if op == "enter":
             return self.enter(*args)
+        if op == "batch":  # requests the judge deferred, each kept under its handle, then this one
+            for handle, deferred in args[0]:
+                self.keep(handle, self.answer(deferred))
+            return self.answer(args[1])
+        if op == "noop":
+            return None
         if op == "calls":  # several calls, in order, in one round trip: [(target, args, kwargs), ...]
             return [self.objects[t](*self.resolve(a), **self.resolve(k)) for t, a, k in args[0]]
         target = self.objects[args[0]]

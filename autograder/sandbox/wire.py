@@ -113,7 +113,7 @@ def dump_reply(obj) -> bytes:
         if isinstance(v, dict):
             if "__handle__" in v:
                 return {"__handle__": int(v["__handle__"]), "__type__": str(v.get("__type__", "")),
-                        "__stable__": bool(v.get("__stable__"))}
+                        "__stable__": bool(v.get("__stable__")), "__class__": bool(v.get("__class__"))}
             return {"__dict__": {str(k): encode(x) for k, x in v.items()}}
         if isinstance(v, complex):
             return {"__complex__": [v.real, v.imag]}
@@ -156,7 +156,8 @@ def load_reply(data: bytes):
             if "__dtype__" in v:
                 return DTYPES[v["__dtype__"]]
             if "__handle__" in v:
-                return {"__handle__": int(v["__handle__"]), "__type__": str(v["__type__"]), "__stable__": v["__stable__"] is True}
+                return {"__handle__": int(v["__handle__"]), "__type__": str(v["__type__"]), "__stable__": v["__stable__"] is True,
+                        "__class__": v["__class__"] is True}
             raise WireError("an unknown value in the reply")
         return v
 

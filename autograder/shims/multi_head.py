@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .attention import Attention
+from .attention import Attention, broadcast
 
 
 class MultiHeadedAttention(nn.Module):
@@ -33,7 +33,7 @@ class MultiHeadedAttention(nn.Module):
 def _weights(query, key, mask):
     """softmax(q k^T / sqrt(dk)), blocked keys at 0 and fully blocked rows uniform, through torch's kernel."""
     lk = key.size(-2)
-    batch = torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], *(() if mask is None else (mask.shape[:-2],)))
+    batch = broadcast(query.shape[:-2], key.shape[:-2], *(() if mask is None else (mask.shape[:-2],)))
     query, key = query.expand(*batch, *query.shape[-2:]), key.expand(*batch, *key.shape[-2:])
     identity = torch.eye(lk, dtype=query.dtype, device=query.device).expand(*batch, lk, lk)
     if mask is None:
