@@ -233,8 +233,10 @@ def my_children():
     return pids
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+# In this process (its zygote a fresh interpreter), and split between two workers (each forks its
+# zygote from itself: what `course grade` does by default on a machine with more than one core).
+@pytest.fixture(scope="module", params=[1, 2], ids=["one-process", "two-workers"])
+def batch(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("hostile")
     canary = tempfile.mkdtemp(prefix=f"{MARK}-canary-")
     os.chmod(canary, 0o777)  # only the sandbox keeps a child out of it
@@ -248,7 +250,7 @@ def batch(tmp_path_factory):
         paths.append(str(folder))
     children_before = my_children()
     start = time.monotonic()
-    report = grade(paths, time_limit=TIME_LIMIT)
+    report = grade(paths, time_limit=TIME_LIMIT, jobs=request.param)
     elapsed = time.monotonic() - start
     results = dict(zip(table, report["results"]))
     yield {"table": table, "results": results, "elapsed": elapsed, "canary": canary, "outside": outside,
