@@ -1,6 +1,7 @@
 """Run the hidden tests on submissions and build the contract's grading report.
 
     python -m autograder.grade PATH [PATH ...]      # prints the JSON report
+    python -m autograder.grade < paths.json          # the same; how a grading worker gets its share
 
 `grade()` runs the hidden tests in this process (autograder/judge.py), or with
 jobs > 1 splits the submissions among that many worker processes, each this

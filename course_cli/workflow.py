@@ -228,7 +228,7 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
 
     require_autograder()
     from autograder.grade import grade as run_grade
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
 
     folders = submitted(config, assignment)
     if not folders:
@@ -239,6 +239,10 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
     cd = coursedir(config, assignment)
     results = {}
     with Gradebook(cd.db_url, cd.course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise CourseError(f"{assignment} is not in the gradebook: release it with `course release {assignment}`") from None
         for result in report["results"]:
             student = by_path[result["submission"]]
             record_grades(gb, config, assignment, student, result, _timestamp(folders[student]))
@@ -249,15 +253,11 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
 
 
 def record_grades(gb, config, assignment, student, result, timestamp):
-    """One student's per-exercise scores into the gradebook gb, in one transaction."""
+    """One student's per-exercise scores into the gradebook gb (which holds the assignment), in one transaction."""
     from nbgrader.api import MissingEntry
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's autoflush warnings from inside nbgrader's add_submission
-        try:
-            gb.find_assignment(assignment)
-        except MissingEntry:
-            raise CourseError(f"{assignment} is not in the gradebook: release it with `course release {assignment}`") from None
         gb.update_or_create_student(student)
         try:
             submission = gb.find_submission(assignment, student)
