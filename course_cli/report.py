@@ -17,10 +17,10 @@ offline and can be mailed as one file.
                 "schedules": {"linear": {"yours": [float] | None, "expected": [float], "error": str | None},
                               "cosine": {...}, "noam": {...}}}}
 
-`reference_artifacts()` builds one from the reference solution alone (for
-tests and demos). matplotlib (the `instructor` extra) and solutions/ are
-imported only inside the functions that need them: the students' wheel has
-neither.
+`autograder.artifacts` computes it from a student's code in the sandbox
+(`reference()` there: from the reference alone, for tests). matplotlib (the
+`instructor` extra) is imported only inside the functions that need it: the
+students' wheel has none.
 """
 import base64
 import io
@@ -248,25 +248,6 @@ def _summary_figure(results):
     axes[4].set_ylabel("submissions")
     fig.tight_layout()
     return _png(fig)
-
-
-# --------------------------------------------------------------------------- artifacts
-
-def reference_artifacts(embed_size=16, max_len=50, warmup_steps=10, total_steps=100, last_step=120):
-    """An artifacts dict where "yours" is the reference too: for tests and demos (needs solutions/)."""
-    from solutions.transformer.positional_encoding import PositionalEmbedding
-    from solutions.transformer.warmup import lr_lambda
-
-    table = PositionalEmbedding(embed_size, max_len).pe[0].tolist()
-    steps = list(range(last_step + 1))
-    schedules = {}
-    for name in SCHEDULE_NAMES:
-        values = [lr_lambda(s, warmup_steps, total_steps, name) for s in steps]
-        schedules[name] = {"yours": list(values), "expected": values, "error": None}
-    return {
-        "positional_encoding": {"yours": [list(row) for row in table], "expected": table, "error": None},
-        "warmup": {"steps": steps, "warmup_steps": warmup_steps, "total_steps": total_steps, "schedules": schedules},
-    }
 
 
 # --------------------------------------------------------------------------- feedback page

@@ -13,9 +13,10 @@ import sys
 
 import pytest
 
+from autograder.artifacts import reference as reference_artifacts
 from autograder.mistakes import BY_ID as MISTAKES
 from course_cli.assignment import EXERCISES, MAX_SCORE
-from course_cli.report import count_mistakes, reference_artifacts, render_feedback, render_summary
+from course_cli.report import count_mistakes, render_feedback, render_summary
 from tests.helpers import ROOT
 
 NO_SCALE = MISTAKES["attention.no_scale"].sentence
