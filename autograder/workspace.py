@@ -12,6 +12,8 @@ is never within the student's reach before that exercise has been graded.
 transformer_block imports multi_head and feed_forward, bert imports
 transformer_block and positional_encoding.)
 """
+import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,13 +29,24 @@ class SubmissionError(Exception):
     """The submission cannot be graded at all (one line)."""
 
 
+def _no_link(path, what):
+    if Path(path).is_symlink():
+        raise SubmissionError(f"{what} is a symbolic link, which is never followed: submit the folder or file itself")
+
+
 def package_dir(path):
-    """The folder holding the exercise files: PATH itself, or PATH/transformer."""
+    """The folder holding the exercise files: PATH itself, or PATH/transformer.
+
+    No symbolic link below the caller's PATH is followed (PATH/transformer, an exercise file: see
+    read_exercise), and PATH itself may not be one either: a link would grade someone else's files.
+    """
     path = Path(path)
+    _no_link(path, path)
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
     if not path.is_dir():
         raise SubmissionError(f"{path} is not a folder")
+    _no_link(path / ASSIGNMENT, f"{path.name}/{ASSIGNMENT}")
     try:
         return find_assignment(path)  # the same rule as the students' `course test`
     except FileNotFoundError:
@@ -41,13 +54,27 @@ def package_dir(path):
 
 
 def read_exercise(pkg, exercise):
-    """The student's source of one exercise, or a SubmissionError naming what is wrong."""
-    file = Path(pkg) / exercise.file
-    if file.is_symlink() or (file.exists() and not file.is_file()):
-        raise SubmissionError(f"{exercise.file} is not a regular file")
-    if not file.exists():
-        raise SubmissionError(f"{exercise.file} is missing from the submission")
-    data = file.read_bytes()
+    """The student's source of one exercise, or a SubmissionError naming what is wrong.
+
+    The file is opened relative to the package folder, with O_NOFOLLOW: a symbolic link is refused
+    by the kernel at the moment of opening, not by a check a student could race.
+    """
+    try:
+        folder = os.open(pkg, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        raise SubmissionError(f"{Path(pkg).name} is not a folder (a symbolic link is never followed)") from None
+    try:
+        fd = os.open(exercise.file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)
+    except FileNotFoundError:
+        raise SubmissionError(f"{exercise.file} is missing from the submission") from None
+    except OSError:  # ELOOP: a symbolic link; or a file we may not open
+        raise SubmissionError(f"{exercise.file} is not a regular file (a symbolic link is never followed)") from None
+    finally:
+        os.close(folder)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SubmissionError(f"{exercise.file} is not a regular file")
+        data = file.read((1 << 20) + 1)
     if len(data) > 1 << 20:
         raise SubmissionError(f"{exercise.file} is larger than 1 MiB")
     try:

@@ -1,7 +1,6 @@
 """The `course` command. Each command parses its options and calls a plain function."""
 import contextlib
 import functools
-import json
 import os
 import sys
 from pathlib import Path
@@ -49,6 +48,12 @@ def check(paths, as_json, jobs, time_limit, total_time_limit):
     """Grade assignment folders with the hidden autograder (instructor)."""
     from .repo import require_autograder
 
+    for path in map(Path, paths):  # the caller's typo: one line, exit 2, before anything starts
+        problem = ("is a symbolic link (never followed: name the folder itself)" if path.is_symlink()
+                   else "does not exist" if not path.exists() else "is not a folder" if not path.is_dir() else None)
+        if problem:
+            click.echo(f"Error: {tables.safe(path)} {problem}", err=True)
+            sys.exit(2)
     require_autograder()
     from autograder.grade import GradingError, grade
 
@@ -58,7 +63,9 @@ def check(paths, as_json, jobs, time_limit, total_time_limit):
         raise click.ClickException(str(exc)) from None
     report["isolation"] = isolation(echo=not as_json)
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
+        from .safe_text import dumps
+
+        click.echo(dumps(report))
     else:
         click.echo(tables.grading_report(report))
 
@@ -102,15 +109,18 @@ def build(out, no_check):
 
 @main.command("test")
 @click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
-def test_command(folder):
+@click.option("--verbose", "-v", is_flag=True, help="Every problem of every exercise, in full.")
+def test_command(folder, verbose):
     """Run the public tests on your assignment folder (student)."""
-    from .public_tests import format_table, run_public_tests
+    from .public_tests import find_assignment, format_table, run_public_tests
 
     try:
+        find_assignment(folder)
+        click.echo("running the public tests...", err=True)
         rows = run_public_tests(folder)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, TimeoutError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(format_table(rows))
+    click.echo(format_table(rows, verbose=verbose))
     if any(r["passed"] < r["total"] for r in rows):
         sys.exit(1)
 
@@ -135,13 +145,16 @@ def course_options(student=False, instructor=True):
                       help="The course root, holding nbgrader_config.py and gradebook.db.")
         @click.option("--exchange", type=click.Path(file_okay=False, path_type=Path), envvar="COURSE_EXCHANGE",
                       help="The exchange root [default: nbgrader's; COURSE_EXCHANGE overrides it].")
-        @click.option("--course-id", help="The course id [default: from nbgrader_config.py].")
+        @click.option("--course-id", help="The course id [default: what the fetched assignment folder remembers, "
+                                          "else nbgrader's configuration].")
         @functools.wraps(command)
         def run(course_dir, exchange, course_id, **kwargs):
-            from .nbcourse import CourseError, load_config
+            from .nbcourse import CourseError, load_config, remembered
 
             try:
-                config = load_config(course_dir, exchange, course_id, need_course_dir=instructor)
+                # A student's assignment folder remembers its course: look in it, or beside it.
+                memory = remembered(kwargs.get("folder") or kwargs.get("into") or ".") if student else None
+                config = load_config(course_dir, exchange, course_id, need_course_dir=instructor, remembered=memory)
                 if student:
                     from .nbcourse import default_student
 
@@ -219,7 +232,38 @@ def submit(config, assignment, folder, student):
     """Submit your assignment's files; every submission is kept (student)."""
     from .workflow import submit as run
 
-    click.echo(f"submitted {assignment} as {student} at {run(config, assignment, student, folder)}")
+    done = run(config, assignment, student, folder)
+    click.echo(f"submitted {assignment} as {student} at {done['timestamp']}")
+    click.echo(f"  sent: {', '.join(done['files'])}")
+    for name, why in done["skipped"].items():
+        click.echo(f"  left out: {tables.safe(name)}: {why}")
+    if done["unchanged"]:
+        click.echo(f"  warning: still as released (not started?): {', '.join(done['unchanged'])}")
+    failing = _failing_public_tests(done["folder"], skip=done["unchanged"])
+    if failing:
+        click.echo(f"  warning: public tests fail in {failing} (run `course test` for the details)")
+    if done["duedate"]:
+        late = f"; this submission is {_duration(done['late'])} LATE" if done["late"] else " (on time)"
+        click.echo(f"  due {done['duedate']:%Y-%m-%d %H:%M} UTC{late}")
+
+
+def _failing_public_tests(folder, skip=()):
+    """'attention (its first problem), ...' of the exercises whose public tests fail, or ''."""
+    from .public_tests import run_public_tests
+
+    click.echo("  running the public tests...", err=True)
+    try:
+        rows = run_public_tests(folder)
+    except (FileNotFoundError, RuntimeError, TimeoutError) as exc:
+        return f"all exercises ({tables.safe(str(exc).splitlines()[0])})"
+    return ", ".join(f"{r['exercise']} ({tables.safe(r['messages'][0])})" for r in rows
+                     if r["passed"] < r["total"] and f"{r['exercise']}.py" not in skip)
+
+
+def _duration(delta):
+    minutes = int(delta.total_seconds() // 60)
+    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
+    return " ".join(f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n) or "under a minute"
 
 
 @main.command("list")
@@ -229,10 +273,20 @@ def list_command(config, student):
     from .workflow import listing
 
     released, submitted = listing(config, student)
-    click.echo("released: " + (", ".join(released) or "nothing yet"))
+    click.echo("released: " + (", ".join(f"{a} (due {d:%Y-%m-%d %H:%M} UTC)" if d else a for a, d in released.items())
+                               or "nothing yet"))
     click.echo(f"submitted by {student}:" + ("" if submitted else " nothing yet"))
-    for assignment, timestamp in submitted:
-        click.echo(f"  {assignment}  {timestamp}")
+    for assignment, timestamp, page in submitted:
+        due = released.get(assignment)
+        late = "  late" if due and _utc(timestamp) > due else ""
+        ready = "  feedback ready: `course fetch-feedback " + assignment + "`" if page else ""
+        click.echo(f"  {assignment}  {timestamp}{late}{ready}")
+
+
+def _utc(timestamp):
+    from nbgrader.utils import parse_utc
+
+    return parse_utc(timestamp)
 
 
 @main.command()
@@ -300,7 +354,7 @@ def fetch_feedback(config, assignment, into, student):
     from .feedback import fetch_feedback as run
 
     pages = run(config, assignment, student, into)
-    click.echo("\n".join(str(p) for p in pages) if pages else "no feedback yet")
+    click.echo("\n".join(str(p) for p in pages) if pages else f"no feedback yet for {student}")
 
 
 @main.command()

@@ -1,13 +1,15 @@
 """Feedback pages through nbgrader's exchange, and the instructor's class report."""
+import glob
 import os
 import shutil
 from pathlib import Path
 
-from .nbcourse import CourseError, coursedir, run_exchange
+from .nbcourse import CourseError, assignment_folder, coursedir, run_exchange
 from .notebook import NOTEBOOK
 from .workflow import REPORTS, check_assignment, stored_results
 
-PAGE = NOTEBOOK.removesuffix(".ipynb") + ".html"  # nbgrader matches feedback to the submitted notebook by name
+NOTEBOOK_ID = NOTEBOOK.removesuffix(".ipynb")
+PAGE = NOTEBOOK_ID + ".html"  # nbgrader matches feedback to the submitted notebook by name
 
 
 def _graded(config, assignment):
@@ -43,11 +45,74 @@ def release_feedback(config, assignment):
     return pages
 
 
+def _pages(cache_path, feedback_path, student, assignment):
+    """{timestamp: released page} for the student's own cache entries <student>+<assignment>+<timestamp>.
+
+    Each submission is keyed to its page by its secret and the notebook's name, as nbgrader's
+    ReleaseFeedback names pages, so a notebook the student deleted before submitting hides nothing.
+    """
+    from nbgrader.utils import notebook_hash
+
+    own = f"{student}+{assignment}+"
+    pages = {}
+    for entry in sorted(Path(cache_path).glob(glob.escape(own) + "*")):
+        secret = entry / "submission_secret.txt"
+        if entry.is_symlink() or not secret.is_file():
+            continue
+        page = Path(feedback_path) / f"{notebook_hash(secret=secret.read_text(), notebook_id=NOTEBOOK_ID)}.html"
+        if page.is_file():
+            pages[entry.name[len(own):]] = page
+    return pages
+
+
+def own_feedback(config, course_id, assignment, student):
+    """{timestamp of a submission: its feedback page in the exchange}, for this student only."""
+    from nbgrader.exchange import ExchangeFactory
+
+    exchange = ExchangeFactory(config=config).exchange(config=config)
+    return _pages(Path(exchange.cache) / course_id, Path(exchange.root) / course_id / "feedback", student, assignment)
+
+
+def _own_feedback_fetcher():
+    """nbgrader's FetchFeedback, for the named student's own submissions only.
+
+    nbgrader's looks through the cache for every student's submissions of the
+    assignment (`*+transformer+*`): students sharing an OS account (one JupyterHub
+    account, the demo) then receive each other's pages.
+    """
+    from nbgrader.exchange.default.fetch_feedback import ExchangeFetchFeedback
+    from nbgrader.utils import parse_utc
+
+    class OwnFeedback(ExchangeFetchFeedback):
+        def init_src(self):
+            super().init_src()  # nbgrader's checks of the course, the student id and the exchange
+            pages = _pages(self.cache_path, self.outbound_path, self.coursedir.student_id, self.coursedir.assignment_id)
+            self.feedback_files = [(NOTEBOOK_ID, timestamp, str(page)) for timestamp, page in pages.items()]
+
+        def do_copy(self, src, dest):
+            self.fetched = []
+            for notebook_id, timestamp, page in self.feedback_files:
+                # A folder name without spaces, colons or microseconds: 2026-11-30_15-20-51_UTC.
+                folder = Path(dest) / parse_utc(timestamp).strftime("%Y-%m-%d_%H-%M-%S_UTC")
+                folder.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(page, folder / f"{notebook_id}.html")
+                self.fetched.append(folder / f"{notebook_id}.html")
+
+        def start(self):
+            self.fetched = []
+            super().start()
+            return self.fetched
+
+    return OwnFeedback
+
+
 def fetch_feedback(config, assignment, student, into="."):
-    """The student's feedback pages, fetched into ASSIGNMENT/feedback/<timestamp>/."""
+    """The student's own feedback pages (only theirs, on a shared account too), fetched into
+    ASSIGNMENT/feedback/<time of the submission>/. Returns the pages fetched."""
     check_assignment(assignment)
-    run_exchange("FetchFeedback", config, assignment, student, assignment_dir=into)
-    return sorted((Path(into) / assignment / "feedback").glob(f"*/{PAGE}"))
+    folder = assignment_folder(into)  # run beside the assignment folder, or inside it
+    into = folder.parent if folder is not None else into
+    return sorted(set(run_exchange(_own_feedback_fetcher(), config, assignment, student, assignment_dir=into)))
 
 
 def class_report(config, assignment):

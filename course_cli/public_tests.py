@@ -127,22 +127,23 @@ def _rows(root, output):
     return [rows[e.id] for e in EXERCISES]
 
 
-def format_table(rows, width=100):
-    """A per-exercise table: #, exercise, passed/total, the first problem; then a reminder."""
+def format_table(rows, width=None, verbose=False):
+    """A per-exercise table: #, exercise, passed/total, the first problem (every problem, with verbose),
+    wrapped to the terminal's width (or `width`); then a reminder."""
     lines = []
     for row in rows:
         count = f"{row['passed']}/{row['total']}"
         if row.get("skipped"):
             count += f" ({row['skipped']} skipped)"
         messages = list(dict.fromkeys(row["messages"]))  # distinct, in order
-        problem = messages[0] if messages else ("ok" if row["total"] else "")
-        more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
-        lines.append([str(row["number"]), row["exercise"], count, problem, more])
+        if verbose:
+            problem = "\n".join(f"- {m}" for m in messages) or ("ok" if row["total"] else "")
+        else:
+            problem = (messages[0] if messages else ("ok" if row["total"] else ""))
+            problem += f" (+{len(messages) - 1} more: -v)" if len(messages) > 1 else ""
+        lines.append([str(row["number"]), row["exercise"], count, problem])
     passed = sum(r["passed"] for r in rows)
     total = sum(r["total"] for r in rows)
-    lines.append(["", "total", f"{passed}/{total}", "", ""])
-    headers = ["#", "exercise", "passed", "first problem"]
-    # The first three columns take what they need; the problem is cut to what is left of `width`.
-    fixed = sum(max(len(h), *(len(line[i]) for line in lines)) + 2 for i, h in enumerate(headers[:3]))
-    body = [line[:3] + [tables.clip(line[3], max(30, width - fixed - len(line[4]))) + line[4]] for line in lines]
-    return tables.render(headers, body) + "\n\n" + CLOSING
+    lines.append(["", "total", f"{passed}/{total}", ""])
+    headers = ["#", "exercise", "passed", "problems" if verbose else "first problem"]
+    return tables.render(headers, lines, max_width=width) + "\n\n" + tables.wrap(CLOSING, width)

@@ -13,14 +13,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 READMES = {"README.md.j2": "README.md", "README.zh.md.j2": "README.zh.md"}
 
 
-def render_readmes(out_dir) -> list[Path]:
-    """Write out_dir/README.md and out_dir/README.zh.md; return their paths."""
+def render_readmes(out_dir, duedate=None) -> list[Path]:
+    """Write out_dir/README.md and out_dir/README.zh.md (with the due date, if there is one); return their paths."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    context = {"assignment": ASSIGNMENT, "exercises": EXERCISES, "max_score": MAX_SCORE}
+    context = {"assignment": ASSIGNMENT, "exercises": EXERCISES, "max_score": MAX_SCORE, "duedate": duedate}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -1,20 +1,48 @@
-"""Plain-text tables for the terminal."""
+"""Tables for the terminal, drawn by rich: columns fit the terminal's width (measuring wide CJK
+characters as two), long cells wrap instead of being cut, and every cell is shown through
+safe_text.escape, since cells carry students' text (exception messages, file names)."""
+import io
+import shutil
+
 from .assignment import EXERCISES
+from .safe_text import escape
+
+safe = escape
 
 
 def _fmt(x):
     return f"{x:g}"
 
 
-def render(headers, rows):
-    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) if rows else len(str(h)) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-    return "\n".join([line(headers), line("-" * w for w in widths), *(line(r) for r in rows)])
+def width():
+    """The terminal's width ($COLUMNS first), or 100 columns when the output is not a terminal."""
+    return shutil.get_terminal_size((100, 24)).columns
 
 
-def clip(text, width=100):
-    """text cut to width characters, with an ellipsis where it was cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+def wrap(text, max_width=None):
+    """Plain text wrapped to the terminal's width (or max_width), paragraph by paragraph."""
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, max_width or width()) for line in text.splitlines())
+
+
+def render(headers, rows, max_width=None):
+    """headers and rows as a table no wider than max_width (default: the terminal's); long cells wrap."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1), header_style=None)
+    for i, header in enumerate(headers):  # the last column wraps; the others keep their width
+        last = i == len(headers) - 1
+        table.add_column(escape(header), overflow="fold", no_wrap=not last, ratio=1 if last else None)
+    for row in rows:
+        table.add_row(*(Text(escape(cell)) for cell in row))
+    console = Console(file=io.StringIO(), width=max_width or width(), color_system=None, highlight=False,
+                      markup=False, emoji=False, legacy_windows=False)
+    console.print(table)
+    return "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()).strip("\n")
 
 
 def grading_report(report, feedback=True):
@@ -26,7 +54,7 @@ def grading_report(report, feedback=True):
             ex = result["exercises"][e.id]
             first = ex["feedback"][0] if ex["feedback"] else ""
             more = f" (+{len(ex['feedback']) - 1} more)" if len(ex["feedback"]) > 1 else ""
-            rows.append([e.number, e.id, f"{_fmt(ex['score'])}/{_fmt(ex['max_score'])}", clip(first) + more if feedback else ""])
+            rows.append([e.number, e.id, f"{_fmt(ex['score'])}/{_fmt(ex['max_score'])}", first + more if feedback else ""])
         rows.append(["", "total", f"{_fmt(result['score'])}/{_fmt(result['max_score'])}", ""])
-        blocks.append(f"{result['submission']}\n" + render(["#", "exercise", "score", "feedback"], rows))
+        blocks.append(f"{escape(result['submission'])}\n" + render(["#", "exercise", "score", "feedback"], rows))
     return "\n\n".join(blocks)

@@ -13,7 +13,8 @@ import warnings
 from pathlib import Path
 
 from .assignment import ASSIGNMENT, EXERCISES, FILES
-from .nbcourse import CONFIG_FILE, CourseError, coursedir, exchange_root, run_exchange
+from .nbcourse import (CONFIG_FILE, MARKER, CourseError, assignment_folder, coursedir, exchange_root,
+                       is_assignment_folder, remember, remembered, run_exchange)
 from .notebook import NOTEBOOK, write_source_notebook
 
 SUBMITTED_FILES = FILES + (NOTEBOOK,)
@@ -112,6 +113,12 @@ def release(config, assignment, force=False, duedate=None, check=True):
     except ReleaseRefused as exc:
         raise CourseError(f"refusing to release: {exc}") from None
     write_source_notebook(source)
+    # The release remembers its course and due date: students see the date in their README and `course list`.
+    remember(source, course_id=cd.course_id, duedate=str(duedate) if duedate else None)
+    if duedate:
+        from .readme import render_readmes
+
+        render_readmes(source, duedate=f"{duedate:%Y-%m-%d %H:%M} UTC")
     with Gradebook(cd.db_url, cd.course_id) as gb:
         gb.update_or_create_assignment(assignment, **({"duedate": duedate} if duedate else {}))
     generate = GenerateAssignment(coursedir=cd, config=config, log=cd.log)
@@ -124,16 +131,35 @@ def release(config, assignment, force=False, duedate=None, check=True):
 
 
 def fetch(config, assignment, student, into="."):
+    """The released assignment into into/ASSIGNMENT, which then remembers its course and exchange."""
     check_assignment(assignment)
+    into = Path(into).absolute()
+    if any(is_assignment_folder(p) for p in (into, *into.parents)):
+        raise CourseError(f"{into} is inside an assignment folder already: run `course fetch` from the folder above it")
     run_exchange("FetchAssignment", config, assignment, student, assignment_dir=into)
-    return Path(into) / assignment
+    cd = coursedir(config, assignment)
+    remember(into / assignment, course_id=cd.course_id, exchange=str(exchange_root(config)))
+    return into / assignment
+
+
+def due_date(config, assignment):
+    """The released assignment's due date (a UTC datetime), or None."""
+    from nbgrader.utils import parse_utc
+
+    outbound = exchange_root(config) / coursedir(config, assignment).course_id / "outbound" / assignment
+    date = remembered(outbound).get("duedate")
+    return parse_utc(date) if date else None
+
+
+def _size(n):
+    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
 
 
 def _submittable(folder):
-    """The files of the assignment in folder, refusing what must not be submitted."""
+    """(the files of the assignment in folder, {name: why} of everything else it holds, which is left out)."""
     if not folder.is_dir():
         raise CourseError(f"nothing to submit: no folder {folder} (run `course fetch {folder.name}` first)")
-    files = []
+    files, skipped = [], {}
     for name in SUBMITTED_FILES:
         path = folder / name
         if path.is_symlink():
@@ -143,18 +169,35 @@ def _submittable(folder):
         if not path.is_file():
             raise CourseError(f"{path} is not a regular file")
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise CourseError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB")
+            skipped[name] = f"{_size(path.stat().st_size)}, over the {_size(MAX_FILE_BYTES)} limit"
+            continue
         files.append(path)
+    for path in sorted(folder.iterdir()):
+        if path.name not in SUBMITTED_FILES and not path.name.startswith(".") and path.name not in ("__pycache__", "feedback"):
+            skipped[path.name] = "not an assignment file"
     if not any(p.name.endswith(".py") and p.name != "__init__.py" for p in files):
         raise CourseError(f"nothing to submit: {folder} holds none of {', '.join(e.file for e in EXERCISES)}")
-    return files
+    return files, skipped
+
+
+def find_submission_folder(assignment, folder=None):
+    """--dir, else ./ASSIGNMENT, else the current folder when it is the assignment folder itself."""
+    if folder is not None:
+        return Path(folder)
+    return assignment_folder(".") or Path(assignment)
 
 
 def submit(config, assignment, student, folder=None):
-    """Submit the assignment's own files, and nothing else, through nbgrader's exchange. Returns the timestamp."""
+    """Submit the assignment's own files, and nothing else, through nbgrader's exchange.
+
+    Returns {"timestamp", "folder", "files" (sent), "skipped" ({name: why}), "unchanged" (exercise files
+    still as released), "duedate" and "late" (a timedelta, or None when on time)}.
+    """
+    from nbgrader.utils import parse_utc
+
     check_assignment(assignment)
-    folder = Path(folder or assignment)
-    files = _submittable(folder)
+    folder = find_submission_folder(assignment, folder)
+    files, skipped = _submittable(folder)
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / assignment
         staged.mkdir()
@@ -162,15 +205,30 @@ def submit(config, assignment, student, folder=None):
             shutil.copyfile(path, staged / path.name)
         app_dir = Path(tmp)
         run_exchange("Submit", config, assignment, student, assignment_dir=app_dir)
-    return latest_submission_time(config, assignment, student)
+    timestamp = latest_submission_time(config, assignment, student)
+    released = exchange_root(config) / coursedir(config, assignment).course_id / "outbound" / assignment
+    unchanged = [p.name for p in files if p.name in FILES[1:] and (released / p.name).is_file()
+                 and p.read_text(encoding="utf-8", errors="replace").split()
+                 == (released / p.name).read_text(encoding="utf-8", errors="replace").split()]
+    duedate = due_date(config, assignment)
+    late = parse_utc(timestamp) - duedate if duedate and timestamp and parse_utc(timestamp) > duedate else None
+    return {"timestamp": timestamp, "folder": folder, "files": [p.name for p in files], "skipped": skipped,
+            "unchanged": unchanged, "duedate": duedate, "late": late}
 
 
 def listing(config, student):
-    """(released assignment ids, [(assignment, timestamp), ...] this student submitted)."""
+    """({released assignment id: due date or None}, [(assignment, timestamp, feedback page or None), ...]
+    this student submitted)."""
+    from .feedback import own_feedback
+
     released = run_exchange("List", config, "*", student)
     submitted = run_exchange("List", config, "*", student, cached=True)
-    return ([a["assignment_id"] for a in released],
-            [(s["assignment_id"], s["timestamp"]) for a in submitted for s in a["submissions"]])
+    cd = coursedir(config)
+    feedback = {}
+    for assignment in {a["assignment_id"] for a in submitted}:
+        feedback.update(own_feedback(config, cd.course_id, assignment, student))
+    return ({a["assignment_id"]: due_date(config, a["assignment_id"]) for a in released},
+            [(s["assignment_id"], s["timestamp"], feedback.get(s["timestamp"])) for a in submitted for s in a["submissions"]])
 
 
 def latest_submission_time(config, assignment, student):

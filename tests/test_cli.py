@@ -24,10 +24,17 @@ def test_unknown_flag_is_one_line_error():
     assert "Traceback" not in result.output
 
 
-def test_check_of_a_missing_folder_grades_it_zero_and_exits_zero(tmp_path):
-    result = CliRunner().invoke(main, ["check", str(tmp_path / "missing"), "--json", "-j", "1"])
-    assert result.exit_code == 0, result.output
-    assert '"score": 0' in result.output and "does not exist" in result.output
+@pytest.mark.parametrize("make", ["missing", "file", "link"])
+def test_check_of_a_path_that_is_no_folder_is_the_callers_typo(tmp_path, make):
+    path = tmp_path / make
+    if make == "file":
+        path.write_text("x")
+    elif make == "link":
+        (tmp_path / "real").mkdir()
+        path.symlink_to(tmp_path / "real")
+    result = CliRunner().invoke(main, ["check", str(path), "--json", "-j", "1"])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and str(path) in result.stderr
 
 
 def test_test_command_on_a_folder_without_the_assignment_is_one_line(tmp_path):
