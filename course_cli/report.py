@@ -33,6 +33,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .assignment import ASSIGNMENT, EXERCISES, MAX_SCORE
+from .safe_text import html_finalize
 
 TEMPLATES = Path(__file__).parent / "templates"
 SCHEDULE_NAMES = ("linear", "cosine", "noam")
@@ -45,6 +46,7 @@ def _env():
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=True,
+        finalize=html_finalize,  # students' text: control, bidi and zero-width characters shown escaped
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
@@ -106,7 +108,12 @@ def _timestamp(result, timestamp=None):
         return "not recorded"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")
-    return str(value)
+    from nbgrader.utils import parse_utc
+
+    try:  # nbgrader's "2026-11-30 15:20:51.658134 UTC", to the second
+        return f"{parse_utc(str(value)):%Y-%m-%d %H:%M:%S} UTC"
+    except (ValueError, OverflowError):
+        return str(value)
 
 
 def _floats(values):
@@ -285,7 +292,6 @@ def render_feedback(result, artifacts, out_path, student=None, timestamp=None) -
         "feedback.html.j2", out_path,
         assignment=ASSIGNMENT,
         student=_student_id(result, student),
-        submission=str(result.get("submission", "")),
         timestamp=_timestamp(result, timestamp),
         score=_fmt(score), max_score=_fmt(top),
         percent=f"{_percent(score, top):.1f}", level=_level(score, top),
@@ -299,6 +305,9 @@ def render_feedback(result, artifacts, out_path, student=None, timestamp=None) -
 def _catalog():
     """{exercise id: [distinct mistake sentences, longest first]}, or None without the autograder."""
     try:
+        from .repo import require_autograder
+
+        require_autograder()  # puts the course repository on sys.path, as the installed `course` needs
         from autograder import mistakes
     except Exception:  # the students' wheel has no autograder
         return None

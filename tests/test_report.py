@@ -221,3 +221,11 @@ def test_odd_student_tables_still_render(tmp_path, artifacts, yours):
     odd["warmup"]["schedules"]["linear"]["yours"] = [None] + odd["warmup"]["schedules"]["linear"]["yours"][1:50]
     text = render_feedback(_result("dave", {}, {}), odd, tmp_path / "dave.html").read_text(encoding="utf-8")
     assert len(IMG.findall(text)) == 2
+
+
+def test_a_students_control_characters_are_shown_escaped_in_the_page(tmp_path, artifacts):
+    hostile = "\x1b[2J\u202eevil\u200b <b>x</b>"
+    text = render_feedback(_result("eve\x1b[31m", {"attention": 15.0}, {"attention": [hostile]}), artifacts,
+                           tmp_path / "eve.html").read_text(encoding="utf-8")
+    assert not any(c in text for c in "\x1b\u202e\u200b")
+    assert "\\x1b[2J\\u202eevil\\u200b &lt;b&gt;x&lt;/b&gt;" in text and "eve\\x1b[31m" in text
