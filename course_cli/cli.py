@@ -208,7 +208,7 @@ def release(config, assignment, force, duedate):
     """Build the students' version, check it (reference 100, stubs 0) and publish it (instructor)."""
     from .workflow import release as run
 
-    click.echo(f"released {assignment} to {run(config, assignment, force=force, duedate=duedate)}")
+    click.echo(f"released {assignment} to {run(config, assignment, force=force, duedate=duedate, echo=click.echo)}")
 
 
 @main.command()
@@ -339,8 +339,15 @@ def grades(config, fmt):
 def feedback(config, assignment, quiet):
     """Render each graded student's feedback page and return it through the exchange (instructor)."""
     from .feedback import release_feedback
+    from .nbcourse import check_exchange
+    from .workflow import stored_results
 
-    for student, page in release_feedback(config, assignment).items():
+    check_exchange(config)  # before the long work, not after it
+    if not quiet:
+        click.echo("drawing each student's pictures and writing their pages...", err=True)
+    with progress_bar(quiet, len(stored_results(config, assignment)), "feedback") as done:
+        pages = release_feedback(config, assignment, progress=done)
+    for student, page in pages.items():
         click.echo(f"{student}: {page}")
 
 

@@ -4,7 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .nbcourse import CourseError, assignment_folder, coursedir, run_exchange
+from .nbcourse import CourseError, assignment_folder, check_exchange, coursedir, run_exchange
 from .notebook import NOTEBOOK
 from .workflow import REPORTS, check_assignment, stored_results
 
@@ -20,8 +20,9 @@ def _graded(config, assignment):
     return results
 
 
-def release_feedback(config, assignment):
-    """Render a page per graded student into feedback/, then release them all through the exchange."""
+def release_feedback(config, assignment, progress=None):
+    """Render a page per graded student into feedback/, then release them all through the exchange.
+    progress(student) is called as each page is written."""
     from .repo import require_autograder
     from .report import render_feedback
 
@@ -29,6 +30,7 @@ def release_feedback(config, assignment):
     from autograder.artifacts import collect
 
     results = _graded(config, assignment)
+    check_exchange(config)
     cd = coursedir(config, assignment)
     artifacts = collect([r["submission"] for r in results.values()])
     pages = {}
@@ -41,6 +43,8 @@ def release_feedback(config, assignment):
                 shutil.copyfile(submitted / name, folder / name)
         timestamp = (folder / "timestamp.txt").read_text(encoding="utf-8").strip() if (folder / "timestamp.txt").is_file() else None
         pages[student] = render_feedback(result, artifacts[result["submission"]], folder / PAGE, student=student, timestamp=timestamp)
+        if progress:
+            progress(student)
     run_exchange("ReleaseFeedback", config, assignment, "*")
     return pages
 

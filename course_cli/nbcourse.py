@@ -80,6 +80,16 @@ def exchange_root(config):
     return Path(ExchangeFactory(config=config).exchange(config=config).root)
 
 
+def check_exchange(config, create=False):
+    """nbgrader's own check of the exchange root (exists, writable), made before long work rather than
+    after it; with create, a root nbgrader will create (at release) needs a writable folder above it."""
+    root = exchange_root(config)
+    existing = next(p for p in (root, *root.parents) if p.exists()) if create else root
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise CourseError(f"the exchange {root} is not a writable folder{' (nor can it be created)' if create else ''}: "
+                          "check --exchange")
+
+
 def run_exchange(kind, config, assignment_id="", student_id="", assignment_dir=None, **attributes):
     """Run one of nbgrader's exchange operations (ReleaseAssignment, Submit, ..., or an exchange class) and
     return what it returns."""

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 from .assignment import ASSIGNMENT, EXERCISES, FILES
-from .nbcourse import (CONFIG_FILE, MARKER, CourseError, assignment_folder, coursedir, exchange_root,
+from .nbcourse import (CONFIG_FILE, CourseError, assignment_folder, check_exchange, coursedir, exchange_root,
                        is_assignment_folder, remember, remembered, run_exchange)
 from .notebook import NOTEBOOK, write_source_notebook
 
@@ -84,8 +84,10 @@ def assert_no_solution(folder):
                 raise CourseError(f"refusing to release: solution code in {path.name}: {leaked!r}")
 
 
-def release(config, assignment, force=False, duedate=None, check=True):
-    """Build and check the students' version, let nbgrader generate it, and publish it to the exchange."""
+def release(config, assignment, force=False, duedate=None, check=True, echo=None):
+    """Build and check the students' version, let nbgrader generate it, and publish it to the exchange.
+    echo(line) is told each step as it starts, and what the check found."""
+    echo = echo or (lambda line: None)
     check_assignment(assignment)
     if duedate:
         from nbgrader.utils import parse_utc
@@ -97,16 +99,22 @@ def release(config, assignment, force=False, duedate=None, check=True):
     from nbgrader.api import Gradebook
     from nbgrader.converters import GenerateAssignment
 
-    from .build import ReleaseRefused, build_student_version
+    from .build import ReleaseRefused, build_student_version, verify
 
     cd = coursedir(config, assignment)
     source = Path(cd.format_path(cd.source_directory, ".", assignment))
     outbound = exchange_root(config) / cd.course_id / "outbound" / assignment
     if outbound.exists() and not force:
         raise CourseError(f"{assignment} is already released in {outbound.parent}; pass --force to release it again")
+    check_exchange(config, create=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            built = build_student_version(tmp, check=check)
+            echo("building the students' version" + (", and grading the reference and the stubs..." if check else "..."))
+            built = build_student_version(tmp, check=False)
+            if check:
+                reference, stubs = verify()
+                echo(f"checked: the reference scores {reference['score']:g}/{reference['max_score']:g}, "
+                     f"the stubs {stubs['score']:g}")
             if source.exists():
                 shutil.rmtree(source)
             shutil.copytree(built, source)
@@ -121,6 +129,7 @@ def release(config, assignment, force=False, duedate=None, check=True):
         render_readmes(source, duedate=f"{duedate:%Y-%m-%d %H:%M} UTC")
     with Gradebook(cd.db_url, cd.course_id) as gb:
         gb.update_or_create_assignment(assignment, **({"duedate": duedate} if duedate else {}))
+    echo("nbgrader generate_assignment, then publishing to the exchange...")
     generate = GenerateAssignment(coursedir=cd, config=config, log=cd.log)
     generate.force = True
     generate.start()

@@ -123,3 +123,19 @@ def test_each_student_on_a_shared_account_receives_only_their_own_feedback(cours
     assert "/submitted/" not in html  # nor the instructor's server path
     zhang = run("fetch-feedback", "transformer", "--student", "zhang", cwd=home / "zhang", env=env).split()
     assert len(zhang) == 1 and '<b id="student">zhang</b>' in Path(zhang[0]).read_text(encoding="utf-8")
+
+
+def test_the_installed_course_report_uses_the_mistake_catalog(course, submitted):
+    root, course_dir, exchange, home, env, _ = course
+    installed = Path(COURSE[0]).parent / "course"  # the console script, run outside the repository
+    done = subprocess.run([installed, "report", "transformer"], cwd=course_dir, capture_output=True, text=True,
+                          env=dict(env, PATH=f"{installed.parent}:/usr/bin:/bin"))
+    assert done.returncode == 0, done.stderr
+    summary = (course_dir / "reports" / "transformer" / "summary.html").read_text(encoding="utf-8")
+    assert "is not available here" not in summary and "<table" in summary
+
+
+def test_feedback_with_a_bad_exchange_says_so_before_any_rendering(course, submitted):
+    root, course_dir, exchange, home, env, _ = course
+    out = run("feedback", "transformer", "--exchange", root / "no-such-exchange", cwd=course_dir, env=env, ok=False)
+    assert "no-such-exchange is not a writable folder" in out and "drawing" not in out and out.count("\n") == 1
