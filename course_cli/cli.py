@@ -323,13 +323,20 @@ def grade(config, assignment, jobs, time_limit, total_time_limit, quiet):
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "canvas", "moodle"]),
+              help="table, csv, json, or a CSV file Canvas's or Moodle's gradebook imports  "
+                   "[default: table in a terminal, else csv]")
 @course_options()
 def grades(config, fmt):
     """The gradebook: one row per student, one column per exercise, and the total (instructor)."""
+    from .nbcourse import CourseError
     from .workflow import format_grades, grade_table
 
-    click.echo(format_grades(grade_table(config), fmt), nl=False)
+    rows = grade_table(config)
+    if not rows:
+        raise CourseError("no grades in the gradebook yet: run `course grade transformer` first")
+    fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
+    click.echo(format_grades(rows, fmt), nl=False)
 
 
 @main.command()

@@ -12,7 +12,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .assignment import ASSIGNMENT, EXERCISES, FILES
+from .assignment import ASSIGNMENT, EXERCISES, FILES, MAX_SCORE
 from .nbcourse import (CONFIG_FILE, CourseError, assignment_folder, check_exchange, coursedir, exchange_root,
                        is_assignment_folder, remember, remembered, run_exchange)
 from .notebook import NOTEBOOK, write_source_notebook
@@ -382,14 +382,42 @@ def grade_table(config, assignment=ASSIGNMENT):
     return rows
 
 
-def format_grades(rows, fmt):
+def format_grades(rows, fmt, assignment=ASSIGNMENT):
+    """The grade table as text: table (for a terminal), csv, json, or a file Canvas's or Moodle's gradebook imports.
+
+    canvas: Canvas's gradebook CSV (as its export writes it): Student, ID, SIS User ID, SIS Login ID,
+    Section, then one column per assignment; the "Points Possible" row under the header. Canvas
+    matches a row by any of its id columns: nbgrader's student id is the login, in SIS Login ID.
+    moodle: Moodle's grade import (Grades > Import > CSV file): a header row, a column that
+    identifies the user (map "Username" to username at import), one column per grade item.
+    """
     if fmt == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1)
+        from .safe_text import dumps
+
+        return dumps(rows, indent=1) + "\n"
+    exercises = [e.id for e in EXERCISES]
+    if fmt == "table":
+        from . import tables
+
+        # Exercises by number, so that the table fits a terminal; the legend names them.
+        headers = ["student", *(str(e.number) for e in EXERCISES), "late", "total"]
+        legend = "exercises: " + ", ".join(f"{e.number} {e.id}" for e in EXERCISES)
+        return tables.render(headers, [[r["student"], *(f"{r[e]:g}" for e in exercises),
+                                        f"{r['late_penalty']:g}", f"{r['total']:g}"] for r in rows]) + \
+            "\n\n" + tables.wrap(legend) + "\n"
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["student", *(e.id for e in EXERCISES), "late_penalty", "total", "timestamp"],
-                            lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, lineterminator="\n")
+    if fmt == "canvas":
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
+        writer.writerow(["    Points Possible", "", "", "", "", f"{MAX_SCORE:g}"])
+        writer.writerows([["", "", "", r["student"], "", f"{r['total']:g}"] for r in rows])
+    elif fmt == "moodle":
+        writer.writerow(["Username", assignment])
+        writer.writerows([[r["student"], f"{r['total']:g}"] for r in rows])
+    else:
+        fields = ["student", *exercises, "late_penalty", "total", "timestamp"]
+        writer.writerow(fields)
+        writer.writerows([[r[f] for f in fields] for r in rows])
     return out.getvalue()
 
 

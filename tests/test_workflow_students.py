@@ -139,3 +139,25 @@ def test_feedback_with_a_bad_exchange_says_so_before_any_rendering(course, submi
     root, course_dir, exchange, home, env, _ = course
     out = run("feedback", "transformer", "--exchange", root / "no-such-exchange", cwd=course_dir, env=env, ok=False)
     assert "no-such-exchange is not a writable folder" in out and "drawing" not in out and out.count("\n") == 1
+
+
+def test_grades_for_canvas_and_moodle_and_as_a_terminal_table(course, submitted):
+    import csv
+    import io
+
+    root, course_dir, exchange, home, env, _ = course
+    canvas = list(csv.reader(io.StringIO(run("grades", "--format", "canvas", cwd=course_dir, env=env))))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "transformer"]
+    assert canvas[1][0].strip() == "Points Possible" and canvas[1][5] == "100"
+    by_login = {r[3]: r for r in canvas[2:]}
+    assert set(by_login) == {"s2", "zhang"} and by_login["s2"][5] == "100" and float(by_login["zhang"][5]) == 85
+    moodle = list(csv.reader(io.StringIO(run("grades", "--format", "moodle", cwd=course_dir, env=env))))
+    assert moodle == [["Username", "transformer"], ["s2", "100"], ["zhang", "85"]]
+    # Piped: CSV; in an (emulated) terminal: a table that fits 80 columns.
+    assert run("grades", cwd=course_dir, env=env).startswith("student,positional_encoding,")
+    table = subprocess.run(["script", "-qec", " ".join([*COURSE, "grades"]), "/dev/null"], cwd=course_dir,
+                           env=dict(env, COLUMNS="80"), capture_output=True, text=True).stdout
+    lines = [line for line in table.replace("\r", "").splitlines() if line.strip()]
+    assert lines[0].split() == ["student", "1", "2", "3", "4", "5", "6", "7", "late", "total"]
+    assert "exercises: 1 positional_encoding" in table and "," not in lines[2]  # a table, not CSV
+    assert all(len(line) <= 80 for line in lines) and any(line.split()[0] == "s2" for line in lines[1:])
