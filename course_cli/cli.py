@@ -300,7 +300,11 @@ def collect(config, assignment, before_duedate, quiet):
 
     with progress_bar(quiet, len(inbound_students(config, assignment)), "collecting") as done:
         students = run(config, assignment, before_duedate=before_duedate, progress=done)
-    click.echo(f"collected {len(students)} submissions of {assignment}: {', '.join(students) or 'none'}")
+    click.echo(f"collected {_count(len(students), 'submission')} of {assignment}: {', '.join(students) or 'none'}")
+
+
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @main.command()
@@ -312,8 +316,9 @@ def collect(config, assignment, before_duedate, quiet):
 def grade(config, assignment, jobs, time_limit, total_time_limit, quiet):
     """Grade the collected submissions into nbgrader's gradebook (instructor)."""
     from .repo import require_autograder
-    from .workflow import grade as run, submitted
+    from .workflow import check_assignment, grade as run, submitted
 
+    check_assignment(assignment)  # a wrong argument is said before anything else
     require_autograder()
     isolation()
     with progress_bar(quiet, len(submitted(config, assignment)), "grading") as done:

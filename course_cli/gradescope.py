@@ -84,7 +84,7 @@ if [ "${COURSE_SETUP_PYTHON_ONLY:-0}" != 1 ]; then
     fi
   done
   if [ -z "$PY" ]; then
-    apt-get install -y python3.11 python3.11-venv
+    apt-get update && apt-get install -y python3.11 python3.11-venv  # a fresh image has no package lists
     PY="$(command -v python3.11)"
   fi
   "$PY" -m venv "$VENV"

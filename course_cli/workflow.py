@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -19,6 +20,7 @@ from .notebook import NOTEBOOK, write_source_notebook
 
 SUBMITTED_FILES = FILES + (NOTEBOOK,)
 MAX_FILE_BYTES = 1 << 20
+COURSE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 REPORTS = "reports"  # course_dir/reports/<assignment>/<student>.json: the full grading report of each student
 
 
@@ -29,6 +31,9 @@ def check_assignment(assignment):
 
 def init_course(course_dir, course_id, exchange=None):
     """A new course directory with its nbgrader_config.py."""
+    if not COURSE_ID.fullmatch(course_id):
+        raise CourseError(f"course id {course_id!r}: use letters, digits, '.', '_' and '-' only, not first a '.' "
+                          "(nbgrader makes it a folder name in the exchange)")
     course_dir = Path(course_dir)
     if (course_dir / CONFIG_FILE).exists():
         raise CourseError(f"{course_dir / CONFIG_FILE} already exists")

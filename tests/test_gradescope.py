@@ -157,6 +157,7 @@ def test_zip_layout(zips):
         assert not any(n.startswith(("exercises/", "tests/")) or "__pycache__" in n for n in names)
         assert "torch==2.13.0" in requirements.splitlines()
         assert "--index-url https://download.pytorch.org/whl/cpu" in setup
+        assert "apt-get update && apt-get install -y python3.11" in setup
     with zipfile.ZipFile(zips["cli"]) as archive:
         config = json.loads(archive.read("gradescope.json"))
     assert config["visibility"] == "visible"

@@ -151,6 +151,7 @@ def test_feedback_goes_back_through_the_exchange(cycle):
     (["submit", "transformer", "--course-id", COURSE_ID, "--student", "zed"], "nothing to submit"),
     (["collect", "transformer"], "not a course directory"),
     (["release", "transformer"], "not a course directory"),
+    (["init", "course", "--course-id", "ml 101/x"], "course id 'ml 101/x': use letters, digits"),
 ])
 def test_user_errors_are_one_line(tmp_path, args, message):
     result = CliRunner().invoke(main, [*args, "--exchange", str(tmp_path / "ex")], catch_exceptions=False,

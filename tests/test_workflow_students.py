@@ -161,3 +161,9 @@ def test_grades_for_canvas_and_moodle_and_as_a_terminal_table(course, submitted)
     assert lines[0].split() == ["student", "1", "2", "3", "4", "5", "6", "7", "late", "total"]
     assert "exercises: 1 positional_encoding" in table and "," not in lines[2]  # a table, not CSV
     assert all(len(line) <= 80 for line in lines) and any(line.split()[0] == "s2" for line in lines[1:])
+
+
+def test_grade_says_a_wrong_assignment_before_its_isolation_line(course):
+    root, course_dir, exchange, home, env, _ = course
+    out = run("grade", "nosuch", cwd=course_dir, env=env, ok=False)
+    assert out.startswith("Error: unknown assignment 'nosuch'") and "isolation" not in out and out.count("\n") == 1
