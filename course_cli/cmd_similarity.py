@@ -1,6 +1,4 @@
 """`course similarity`: which submissions share unusually much code beyond the stubs (instructor)."""
-import contextlib
-import sys
 from pathlib import Path
 
 import click
@@ -12,7 +10,7 @@ def student_folders(submissions: Path, assignment: str = ASSIGNMENT) -> dict:
     """{student id: assignment folder} for DIR/<student>/<assignment>/*.py (nbgrader's layout) or DIR/<student>/*.py."""
     folders = {}
     for student in sorted(submissions.iterdir()):
-        if not student.is_dir() or student.name.startswith((".", "_")):
+        if student.is_symlink() or not student.is_dir() or student.name.startswith((".", "_")):
             continue
         nested = student / assignment
         folders[student.name] = nested if nested.is_dir() else student
@@ -29,13 +27,17 @@ def student_folders(submissions: Path, assignment: str = ASSIGNMENT) -> dict:
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.5, show_default=True,
               help="List the pairs whose share of code beyond the stubs found in the other's files reaches this (0..1).")
 @click.option("--html", "html", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write copydetect's report, with the matched code side by side, to this HTML file.")
+              help="Also write the report page (the pairs per exercise with their code side by side, and pictures) "
+                   "to this HTML file [default with the course's submitted/: reports/ASSIGNMENT/similarity.html].")
 @click.option("--stubs", type=click.Path(file_okay=False, path_type=Path),
               help="The stubs the students started from  [default: exercises/<assignment> of the course repository]")
-@click.option("--quiet", "-q", is_flag=True, help="Hide copydetect's progress output.")
-def similarity(assignment, course_dir, submissions, threshold, html, stubs, quiet):
+@click.option("--reference", type=click.Path(file_okay=False, path_type=Path),
+              help="The reference solution, common code like the stubs  [default: solutions/<assignment> of the course "
+                   "repository]")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+def similarity(assignment, course_dir, submissions, threshold, html, stubs, reference, quiet):
     """List the pairs of submissions that share unusually much code beyond the stubs (instructor)."""
-    from .repo import EXERCISES_DIR
+    from .repo import EXERCISES_DIR, SOLUTIONS
     from .similarity import EXERCISE_FILES, format_pairs, similar_pairs
 
     if assignment != ASSIGNMENT:
@@ -53,16 +55,24 @@ def similarity(assignment, course_dir, submissions, threshold, html, stubs, quie
     if html is not None and not html.parent.is_dir():
         raise click.ClickException(f"cannot write the report {html}: folder {html.parent} does not exist")
 
+    reference = reference or SOLUTIONS
+    if not reference.is_dir():
+        raise click.ClickException(f"reference folder {reference} does not exist: pass --reference, or run from the "
+                                   "course repository")
+
     folders = student_folders(submissions, assignment)
-    # Not quiet: copydetect's progress goes to stderr, so that stdout is the table alone.
-    progress = contextlib.nullcontext() if quiet else contextlib.redirect_stdout(sys.stderr)
+    empty = [s for s, folder in folders.items() if not any((folder / f).is_file() for f in EXERCISE_FILES)]
+    if not quiet:
+        click.echo(f"comparing {len(folders) - len(empty)} submissions, file by file...", err=True)
     try:
-        with progress:
-            pairs = similar_pairs(folders, stubs, threshold=threshold, out_html=html, quiet=quiet)
+        pairs = similar_pairs(folders, stubs, threshold=threshold, out_html=html, reference_dir=reference)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(format_pairs(pairs, threshold))
-    empty = [s for s, folder in folders.items() if not any((folder / f).is_file() for f in EXERCISE_FILES)]
+    if len(folders) - len(empty) < 2:
+        click.echo(f"nothing to compare: {len(folders) - len(empty)} submission(s) with exercise files, "
+                   "and a comparison needs two")
+    else:
+        click.echo(format_pairs(pairs, threshold))
     click.echo(f"\n{len(folders) - len(empty)} submissions compared, {len(pairs)} pairs at or above {threshold:.0%}")
     if empty:
         click.echo(f"without any exercise file, skipped: {', '.join(empty)}")

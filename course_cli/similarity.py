@@ -3,8 +3,9 @@
 The comparison itself is copydetect's (winnowed fingerprints of the tokenized
 code, Stanford MOSS's method): every exercise file of a student is compared
 with the same file of every other student, and any fingerprint that also
-occurs in the stub is ignored, so the code every student starts from never
-counts. Names, strings and comments do not matter to it: renaming variables
+occurs in the stub or in the reference solution is ignored: neither the code
+every student starts from nor the standard solution counts, so two students who
+both write the standard solution are not a copied pair. Names, strings and comments do not matter to it: renaming variables
 does not hide a copy.
 
 A pair's similarity is the larger of its two directional scores, where a
@@ -12,10 +13,8 @@ student's score is the share of that student's own code beyond the stubs, over
 all exercise files, that copydetect found in the other student's same files.
 """
 import contextlib
-import html
 import io
 import logging
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -74,24 +73,29 @@ def _import_copydetect():
 
 
 def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out_html: Path | None = None, *,
-                  quiet: bool = True, noise_t: int = NOISE_T, guarantee_t: int = GUARANTEE_T) -> list:
-    """The pairs of submissions whose similarity beyond the stubs is at least `threshold`, most similar first.
+                  reference_dir: Path | None = None, quiet: bool = True, noise_t: int = NOISE_T,
+                  guarantee_t: int = GUARANTEE_T) -> list:
+    """The pairs of submissions whose similarity beyond the stubs and the reference is at least `threshold`,
+    most similar first.
 
     `submissions` maps a student id to that student's assignment folder (the folder holding the exercise files).
     Each pair is {"a", "b", "similarity", "similarity_a", "similarity_b", "overlap_tokens", "files",
-    "file_similarity"}: `similarity_a` is the share of a's code beyond the stubs found in b's files (and
+    "file_similarity"}: `similarity_a` is the share of a's code beyond the boilerplate found in b's files (and
     `similarity_b` the other way round), `similarity` the larger of the two, `files` the exercise files whose
     own similarity reaches `threshold`, most similar first, and `file_similarity` every overlapping file's.
-    Writes copydetect's HTML report to `out_html` if given (file pairs above `threshold`).
-    Fewer than two submissions with exercise files give no pairs.
+    Writes the report page (similarity_page.py) to `out_html` if given.
+    Fewer than two submissions with exercise files give no pairs (and a page that says so).
     """
     if not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
+    from .similarity_page import write_page
+
     with tempfile.TemporaryDirectory(prefix="course-similarity-") as tmp:
         root = Path(tmp)
-        stubs = root / "stubs"
-        stubs.mkdir()
-        _copy_exercise_files(Path(stub_dir), stubs)
+        boilerplate = []
+        for name, folder in (("stubs", stub_dir), ("reference", reference_dir)):
+            if folder is not None and _copy_exercise_files(Path(folder), root / name):
+                boilerplate.append(str(root / name))
         # Each student's files in a folder of its own, named by position so that any id is a safe name.
         folders = {}
         for n, (student, folder) in enumerate(sorted(submissions.items(), key=lambda kv: str(kv[0]))):
@@ -100,30 +104,62 @@ def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out
                 folders[str(dest)] = str(student)
         if len(folders) < 2:
             if out_html is not None:
-                _write_placeholder(Path(out_html), len(folders))
+                write_page(Path(out_html), sorted(folders.values()), [], [], threshold)
             return []
 
         with _silenced(quiet):  # importing matplotlib may print too (building its font cache)
             CopyDetector = _import_copydetect()
             detector = CopyDetector(
-                test_dirs=sorted(folders), boilerplate_dirs=[str(stubs)], extensions=["py"],
+                test_dirs=sorted(folders), boilerplate_dirs=boilerplate, extensions=["py"],
                 noise_t=noise_t, guarantee_t=guarantee_t, display_t=threshold,
                 same_name_only=True,  # attention.py with attention.py only
                 ignore_leaf=True,  # never a student with themselves
                 autoopen=False, silent=quiet, out_file=str(root / "report.html"))
-            detector.test_files.sort()  # copydetect lists them in no order: group the report's rows by student
+            detector.test_files.sort()  # copydetect lists them in no order
             detector.ref_files.sort()
             detector.run()
-            report = detector.generate_html_report(output_mode="return") if out_html is not None else None
         pairs = _pairs(detector, folders, threshold)
-        if report is not None:
-            Path(out_html).write_text(_clean_report(report, root, folders), encoding="utf-8")
+        if out_html is not None:  # the page pictures every pair that shares anything, and lists the flagged files
+            write_page(Path(out_html), sorted(folders.values()), _pairs(detector, folders, 0.0),
+                       _flagged_files(detector, folders, threshold), threshold)
     return pairs
+
+
+def _owner(folders, path):
+    return folders[str(Path(path).parent)]
+
+
+def _segments(code, slices):
+    """code as [(text, copied?)], from copydetect's character slices of the copied parts."""
+    out, at = [], 0
+    for start, end in zip(*(map(int, row) for row in slices)) if len(slices) else ():
+        out += [(code[at:start], False), (code[start:end], True)]
+        at = end
+    return [s for s in out + [(code[at:], False)] if s[0]]
+
+
+def _flagged_files(detector, folders, threshold):
+    """[{exercise, a, b, similarity_a, similarity_b, code_a, code_b}] of the file pairs at or above threshold,
+    the code as _segments, in exercise order, then most similar first."""
+    flagged = []
+    for (test_f, ref_f), (slices_test, slices_ref) in detector.slice_matrix.items():
+        i, j = detector.test_files.index(test_f), detector.ref_files.index(ref_f)
+        sim_test, sim_ref = (min(float(x), 1.0) for x in detector.similarity_matrix[i, j])
+        if max(sim_test, sim_ref) < threshold or max(sim_test, sim_ref) <= 0:
+            continue
+        (a, fa, sa, ca), (b, fb, sb, cb) = sorted([
+            (_owner(folders, test_f), test_f, sim_test, slices_test), (_owner(folders, ref_f), ref_f, sim_ref, slices_ref)])
+        flagged.append({"exercise": Path(fa).stem, "a": a, "b": b, "similarity_a": sa, "similarity_b": sb,
+                        "code_a": _segments(detector.file_data[fa].raw_code, ca),
+                        "code_b": _segments(detector.file_data[fb].raw_code, cb)})
+    unique = {(f["exercise"], f["a"], f["b"]): f for f in flagged}.values()  # copydetect may hold a pair both ways
+    return sorted(unique, key=lambda f: (EXERCISE_FILES.index(f["exercise"] + ".py"),
+                                         -max(f["similarity_a"], f["similarity_b"]), f["a"], f["b"]))
 
 
 def _pairs(detector, folders, threshold):
     def owner(path):
-        return folders[str(Path(path).parent)]
+        return _owner(folders, path)
 
     coverage = {}  # student -> tokens of code beyond the stubs, over all their exercise files
     for path, fingerprint in detector.file_data.items():
@@ -165,31 +201,6 @@ def _pairs(detector, folders, threshold):
     return pairs
 
 
-# copydetect's report loads Bootstrap from a CDN, for styling and for its "View" buttons. Without it the page
-# still shows everything (the collapsed parts are simply open), so drop the two tags: the report then
-# opens offline and asks no third party for anything, and its now useless buttons are hidden.
-_CDN = re.compile(r'<link[^>]*href="https?://[^"]*"[^>]*>\s*|<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>\s*')
-_OFFLINE_STYLE = "<style>button[data-bs-toggle] { display: none; } pre { white-space: pre-wrap; }</style>\n</head>"
-
-
-def _clean_report(report, root, folders):
-    """Student ids instead of the temporary folders, and no assets from the internet."""
-    for folder, student in folders.items():
-        for form in {folder, folder.replace("\\", "\\\\")}:  # as a path, and inside the JSON of the settings
-            report = report.replace(form + "/", html.escape(student) + "/").replace(form + "\\", html.escape(student) + "\\")
-            report = report.replace(form, html.escape(student))
-    report = report.replace(str(root / "stubs"), "stubs").replace(str(root), ".")
-    report = _CDN.sub("", report)
-    return report.replace("</head>", _OFFLINE_STYLE, 1)
-
-
-def _write_placeholder(out_html: Path, n):
-    out_html.write_text(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"UTF-8\"><title>Copy Detection Report</title></head>\n"
-        f"<body><h1>Copy Detection Report</h1><p>Nothing to compare: {n} submission(s) with exercise files, "
-        "fewer than two.</p></body></html>\n", encoding="utf-8")
-
-
 def _pct(x):
     return f"{100 * x:.0f}%"
 
@@ -197,7 +208,7 @@ def _pct(x):
 def format_pairs(pairs: list, threshold: float = 0.5) -> str:
     """A table of the pairs: student a, student b, similarity %, and the files that overlap most."""
     if not pairs:
-        return f"no pair shares more than {_pct(threshold)} beyond the stubs"
+        return f"no pair shares more than {_pct(threshold)} beyond the stubs and the reference"
     rows = []
     for p in pairs:
         files = ", ".join(f"{f} {_pct(p['file_similarity'][f])}" for f in p["files"])
