@@ -145,7 +145,7 @@ def _flagged_files(detector, folders, threshold):
     for (test_f, ref_f), (slices_test, slices_ref) in detector.slice_matrix.items():
         i, j = detector.test_files.index(test_f), detector.ref_files.index(ref_f)
         sim_test, sim_ref = (min(float(x), 1.0) for x in detector.similarity_matrix[i, j])
-        if max(sim_test, sim_ref) < threshold or max(sim_test, sim_ref) <= 0:
+        if max(sim_test, sim_ref) < threshold or max(sim_test, sim_ref) <= 0 or not len(slices_test[0]):
             continue
         (a, fa, sa, ca), (b, fb, sb, cb) = sorted([
             (_owner(folders, test_f), test_f, sim_test, slices_test), (_owner(folders, ref_f), ref_f, sim_ref, slices_ref)])
@@ -177,6 +177,8 @@ def _pairs(detector, folders, threshold):
             cov_a = float(detector.file_data[test_f].token_coverage)
             cov_b = float(detector.file_data[ref_f].token_coverage)
             sim_a, sim_b = min(sim_test, 1.0), min(sim_ref, 1.0)
+            if not sim_a * cov_a and not sim_b * cov_b:
+                continue  # no code beyond the boilerplate in common
             overlap.setdefault((a, b), {})[Path(test_f).name] = [sim_a * cov_a, sim_b * cov_b, sim_a, sim_b]
     pairs = []
     for (a, b), files in overlap.items():

@@ -13,6 +13,20 @@ from .report import _env, _figure, _png
 MAX_NAMED = 40  # above this many students the heat map's axes are not labelled one by one
 
 
+def _name_fonts():
+    """Font families for students' names: matplotlib's default, then an installed CJK font (for 张伟),
+    added to matplotlib's font list when its cache predates the font."""
+    from matplotlib import font_manager, rcParams
+
+    manager = font_manager.fontManager
+    if not any("CJK" in f.name for f in manager.ttflist):
+        for path in font_manager.findSystemFonts():
+            if "CJK" in Path(path).name and "Regular" in Path(path).name:
+                manager.addfont(path)
+    cjk = sorted({f.name for f in manager.ttflist if "CJK" in f.name and "SC" in f.name})
+    return [*rcParams["font.sans-serif"][:1], *cjk[:1]]
+
+
 def _heatmap(students, pairs):
     import numpy as np
 
@@ -25,8 +39,8 @@ def _heatmap(students, pairs):
     ax = fig.add_subplot()
     image = ax.imshow(matrix, vmin=0, vmax=100, cmap="Reds")
     if len(students) <= MAX_NAMED:
-        ax.set_xticks(range(len(students)), students, rotation=60, ha="right")
-        ax.set_yticks(range(len(students)), students)
+        ax.set_xticks(range(len(students)), students, rotation=60, ha="right", fontfamily=_name_fonts())
+        ax.set_yticks(range(len(students)), students, fontfamily=_name_fonts())
     ax.set_xlabel("student")
     ax.set_ylabel("student")
     ax.set_title("Similarity of each pair of students")
