@@ -316,11 +316,14 @@ def _count(n, noun):
 def grade(config, assignment, jobs, time_limit, total_time_limit, quiet):
     """Grade the collected submissions into nbgrader's gradebook (instructor)."""
     from .repo import require_autograder
-    from .workflow import check_assignment, grade as run, submitted
+    from .workflow import check_assignment, grade as run, refused_links, submitted
 
     check_assignment(assignment)  # a wrong argument is said before anything else
     require_autograder()
     isolation()
+    for student in refused_links(config, assignment):
+        click.echo(f"refused {tables.safe(student)}: its submitted folder is a symbolic link, which is never followed",
+                   err=True)
     with progress_bar(quiet, len(submitted(config, assignment)), "grading") as done:
         results = run(config, assignment, jobs=jobs, time_limit=time_limit, total_time_limit=total_time_limit,
                       progress=done)

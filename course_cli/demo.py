@@ -52,7 +52,7 @@ def run_demo(keep=None, echo=print):
         config = load_config(home, exchange, COURSE_ID, cache=home / ".nbgrader_cache")
         folder = workflow.fetch(config, ASSIGNMENT, student, home)
         _work(student, folder)
-        when = workflow.submit(config, ASSIGNMENT, student, folder)
+        when = workflow.submit(config, ASSIGNMENT, student, folder)["timestamp"]
         echo(f"  {student} {what}: submitted at {when}")
     echo("collecting and grading ...")
     workflow.collect(instructor, ASSIGNMENT)

@@ -272,9 +272,22 @@ def collect(config, assignment, before_duedate=False, progress=None):
 
 def submitted(config, assignment):
     """{student: folder} of the collected submissions."""
+    return {student: p for student, p in _collected(config, assignment).items() if not _linked(p)}
+
+
+def refused_links(config, assignment):
+    """The students whose collected folder (or its assignment folder) is a symbolic link: never followed."""
+    return [student for student, p in _collected(config, assignment).items() if _linked(p)]
+
+
+def _collected(config, assignment):
     cd = coursedir(config, assignment)
     root = Path(cd.root) / cd.submitted_directory
     return {p.parent.name: p for p in sorted(root.glob(f"*/{assignment}")) if p.is_dir()}
+
+
+def _linked(folder):
+    return folder.is_symlink() or folder.parent.is_symlink()
 
 
 def _timestamp(folder):

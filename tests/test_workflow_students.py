@@ -167,3 +167,11 @@ def test_grade_says_a_wrong_assignment_before_its_isolation_line(course):
     root, course_dir, exchange, home, env, _ = course
     out = run("grade", "nosuch", cwd=course_dir, env=env, ok=False)
     assert out.startswith("Error: unknown assignment 'nosuch'") and "isolation" not in out and out.count("\n") == 1
+
+
+def test_a_symlinked_submitted_folder_is_refused_by_course_grade(course, submitted):
+    root, course_dir, exchange, home, env, _ = course
+    (course_dir / "submitted" / "mallory").symlink_to(course_dir / "submitted" / "s2")
+    out = run("grade", "transformer", "-q", "-j", "1", cwd=course_dir, env=env)
+    assert "refused mallory: its submitted folder is a symbolic link" in out
+    assert "mallory" not in run("grades", "--format", "csv", cwd=course_dir, env=env)
