@@ -175,3 +175,12 @@ def test_a_symlinked_submitted_folder_is_refused_by_course_grade(course, submitt
     out = run("grade", "transformer", "-q", "-j", "1", cwd=course_dir, env=env)
     assert "refused mallory: its submitted folder is a symbolic link" in out
     assert "mallory" not in run("grades", "--format", "csv", cwd=course_dir, env=env)
+
+
+def test_grades_of_a_gradebook_without_grades_says_so(tmp_path):
+    course_dir = tmp_path / "course"
+    workflow.init_course(course_dir, "empty101", tmp_path / "exchange")
+    workflow.release(load_config(course_dir, need_course_dir=True), "transformer", check=False)
+    done = subprocess.run([*COURSE, "grades"], cwd=course_dir, capture_output=True, text=True,
+                          env=dict(os.environ, TMPDIR=str(tmp_path)))
+    assert done.returncode == 1 and done.stderr == "Error: no grades in the gradebook yet: run `course grade transformer` first\n"
