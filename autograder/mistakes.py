@@ -123,7 +123,11 @@ MISTAKES = (
     # 3. multi_head
     M("multi_head.view_without_transpose", "split_heads views the tensor as (B, h, L, d) directly, which mixes positions into heads; view as (B, L, h, d), then transpose(1, 2)",
       ("x.view(B, L, self.head_num, self.per_head_dim).transpose(1, 2)", "x.view(B, self.head_num, L, self.per_head_dim)")),
-    M("multi_head.heads_interleaved", "split_heads gives head k every h-th feature; head k takes the block of features k*d ... (k+1)*d - 1",
+    M("multi_head.heads_interleaved", "split_heads gives head k every h-th feature; head k takes the block of features k*d ... (k+1)*d - 1: view as (B, L, h, d)",
+      ("x.view(B, L, self.head_num, self.per_head_dim).transpose(1, 2)", "x.view(B, L, self.per_head_dim, self.head_num).permute(0, 3, 1, 2)")),
+    M("multi_head.merge_interleaved", "merge_heads interleaves the heads' features; it must undo split_heads: head k's d features go back to positions k*d ... (k+1)*d - 1",
+      ("x.transpose(1, 2).contiguous().view(B, L, self.hidden_size)", "x.permute(0, 2, 3, 1).reshape(B, L, self.hidden_size)")),
+    M("multi_head.split_and_merge_interleaved", "split_heads and merge_heads both interleave the features (every h-th feature to head k); head k takes the block k*d ... (k+1)*d - 1: view as (B, L, h, d)",
       ("x.view(B, L, self.head_num, self.per_head_dim).transpose(1, 2)", "x.view(B, L, self.per_head_dim, self.head_num).permute(0, 3, 1, 2)"),
       ("x.transpose(1, 2).contiguous().view(B, L, self.hidden_size)", "x.permute(0, 2, 3, 1).reshape(B, L, self.hidden_size)")),
     M("multi_head.merge_without_contiguous", "merge_heads calls view on a transposed tensor; call .contiguous() first, or use reshape",

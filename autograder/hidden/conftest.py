@@ -80,8 +80,8 @@ def ref(exercise):
 
 
 @pytest.fixture
-def check(student, ref, exercise):
-    def run(probe, **tolerance):
-        return expect(probe, student, ref, exercise.id, **tolerance)
+def check(student, ref, exercise, submission):
+    def run(probe, also=None, **tolerance):
+        return expect(probe, student, ref, exercise.id, key=(submission, exercise.id), also=also, **tolerance)
 
     return run

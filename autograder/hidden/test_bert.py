@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.probes import make
+from autograder.probes import dropout_standin, make, with_submodules
 
 pytestmark = pytest.mark.exercise("bert")
 
@@ -25,10 +25,19 @@ def at_real_tokens(model, ids, types):
     return model(ids, types)[ids != 0]
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_forward_runs_and_has_shape_B_L_H(check):
-    """BERT(input_ids, token_type_ids) -> (B, L, H)"""
-    check(lambda m: tuple(bert(m)(IDS, TYPES).shape))
+    """BERT(input_ids, token_type_ids) -> (B, L, H), computed from the tokens"""
+    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 11, 12]])  # no padding: the mask changes nothing here
+    check(lambda m: (tuple(bert(m)(IDS, TYPES).shape), bert(m)(ids, torch.zeros_like(ids))))
+
+
+@pytest.mark.points(1)
+def test_embedding_dropout(check):
+    """BERTEmbedding applies its dropout to the sum of the three embeddings, and only in training"""
+    check(lambda m: make(m, "BERTEmbedding", 97, 8, dropout=0.5)(IDS, TYPES))  # eval mode: no dropout at all
+    # a deterministic stand-in for dropout shows where it is applied
+    check(lambda m: with_submodules(make(m, "BERTEmbedding", 97, 8, dropout=0.0, train=True), dropout=dropout_standin(0.5))(IDS, TYPES))
 
 
 @pytest.mark.points(5)
@@ -46,7 +55,8 @@ def test_padding_does_not_change_real_tokens(check):
 
     def change(m):
         model = bert(m)
-        return model(longer, longer_types)[:, : IDS.size(1)][IDS != 0] - model(IDS, TYPES)[IDS != 0]
+        real = model(IDS, TYPES)[IDS != 0]
+        return model(longer, longer_types)[:, : IDS.size(1)][IDS != 0] - real, real
 
     check(change)
 

@@ -1,9 +1,11 @@
 """Exercise 3: the head split/merge reshape and the multi-head forward."""
+from types import SimpleNamespace
+
 import pytest
 import torch
 
 from autograder.compare import Wrong
-from autograder.probes import call_keeping_args, make, padding_mask, raised, randn
+from autograder.probes import call_keeping_args, dropout_standin, make, padding_mask, raised, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("multi_head")
 
@@ -40,28 +42,48 @@ def test_merge_heads_inverts_split_heads(check):
     check(lambda m: m.MultiHeadedAttention(4, 8).merge_heads(randn(1, 4, 3, 2, seed=4)))
 
 
+def own_heads(student, ref):
+    """The reference's forward around the student's own split_heads and merge_heads: a forward that
+    agrees with it is right, whatever those two methods got wrong (they are graded on their own)."""
+
+    class Own(ref.MultiHeadedAttention):
+        def split_heads(self, x):
+            return student.MultiHeadedAttention(self.head_num, self.hidden_size).split_heads(x)
+
+        def merge_heads(self, x):
+            return student.MultiHeadedAttention(self.head_num, self.hidden_size).merge_heads(x)
+
+    return SimpleNamespace(MultiHeadedAttention=Own, __name__="own_heads")
+
+
 @pytest.mark.points(4)
-def test_forward_matches_reference(check):
+def test_forward_matches_reference(check, student, ref):
     """self-attention output, with and without masks"""
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X))
+    own = own_heads(student, ref)
+    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X), also=own)
     # batch == heads, with different padding per example: a mask on the wrong axis shows.
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, padding_mask([5, 2], 5)))
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, padding_mask([3, 4], 5, square=True, dtype=torch.long)))
-    check(lambda m: make(m, "MultiHeadedAttention", 4, 16, dropout=0.0, seed=1)(randn(3, 6, 16, seed=5), padding_mask([6, 1, 3], 6)))
+    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, padding_mask([5, 2], 5)), also=own)
+    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, padding_mask([3, 4], 5, square=True, dtype=torch.long)),
+          also=own)
+    check(lambda m: make(m, "MultiHeadedAttention", 4, 16, dropout=0.0, seed=1)(randn(3, 6, 16, seed=5), padding_mask([6, 1, 3], 6)),
+          also=own)
 
 
 @pytest.mark.points(1)
-def test_forward_with_causal_mask(check):
+def test_forward_with_causal_mask(check, student, ref):
     """self-attention under a causal mask"""
     causal = torch.tril(torch.ones(1, 5, 5, dtype=torch.bool))
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, causal))
+    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, causal), also=own_heads(student, ref))
 
 
 @pytest.mark.points(2)
-def test_dropout_reaches_the_attention_weights(check):
-    """dropout=self.dropout is passed to the attention"""
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=1.0, train=True)(X))
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0, train=True)(X, padding_mask([5, 2], 5)))
+def test_dropout_reaches_the_attention_weights(check, student, ref):
+    """dropout=self.dropout is passed to the attention, and acts only in training"""
+    own = own_heads(student, ref)
+    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.5)(X, padding_mask([5, 2], 5)), also=own)  # eval mode
+    # a deterministic stand-in for dropout shows that it reaches the attention weights
+    check(lambda m: with_submodules(make(m, "MultiHeadedAttention", 2, 8, dropout=0.0, train=True), dropout=dropout_standin(0.25))(X),
+          also=own)
 
 
 @pytest.mark.points(1)

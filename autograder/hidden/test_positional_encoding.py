@@ -1,4 +1,6 @@
 """Exercise 1: the sinusoidal position table."""
+import importlib
+
 import pytest
 import torch
 
@@ -6,6 +8,7 @@ from autograder.compare import Wrong, fail
 from autograder.probes import randn
 
 pytestmark = pytest.mark.exercise("positional_encoding")
+REFERENCE = importlib.import_module("solutions.transformer.positional_encoding")
 
 # The buffer is float32 by contract, so p * w carries float32 rounding that grows
 # with the position p: allow a few float32 ulps of the argument, plus 1e-6.
@@ -24,13 +27,38 @@ def test_table_matches_the_formula(check):
 
 
 @pytest.mark.points(1)
-def test_table_is_a_buffer_not_a_parameter(student):
-    """pe is a registered buffer"""
-    pe = student.PositionalEmbedding(8, 16)
-    if "pe" in dict(pe.named_parameters()):
+def test_table_is_a_buffer_not_a_parameter(check, student):
+    """pe is a registered buffer: saved in the state_dict, loaded from it, moved by .to()"""
+    if "pe" in dict(student.PositionalEmbedding(8, 16).named_parameters()):
         fail("positional_encoding.parameter")
-    if "pe" not in dict(pe.named_buffers()) or "pe" not in pe.state_dict():
-        fail("positional_encoding.plain_attribute")
+    # by behaviour: your state_dict loads into a fresh reference module, a table loaded into yours
+    # is the one forward returns, and .to(float64) converts it
+    check(round_trip)
+    doubled = {"pe": reference_module().pe * 2}
+    check(lambda m: loaded(m, doubled))
+
+
+def reference_module():
+    return REFERENCE.PositionalEmbedding(8, 16)
+
+
+def round_trip(m):
+    """Whether the module's state_dict loads into a fresh reference module, and what that one returns then."""
+    state = dict(m.PositionalEmbedding(8, 16).state_dict())
+    fresh = reference_module()
+    try:
+        fresh.load_state_dict({k: v * 3 if isinstance(v, torch.Tensor) else v for k, v in state.items()})
+    except RuntimeError as exc:
+        return f"it does not load: {str(exc).splitlines()[0]}"
+    return fresh(randn(1, 5, 8))
+
+
+def loaded(m, state):
+    pe = m.PositionalEmbedding(8, 16)
+    pe.load_state_dict(state)
+    pe.to(torch.float64)
+    out = pe(randn(1, 5, 8))
+    return str(out.dtype), out
 
 
 @pytest.mark.points(1)

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from autograder.compare import Wrong
-from autograder.probes import call_keeping_args, make, padding_mask, randn
+from autograder.probes import (call_keeping_args, dropout_standin, layer_norm_standin, make, padding_mask, random_weights,
+                               randn, with_submodules)
 
 pytestmark = pytest.mark.exercise("transformer_block")
 
@@ -11,11 +11,9 @@ X = randn(2, 5, 8, seed=1, scale=3.0) + 1.0
 
 
 @pytest.mark.points(2)
-def test_layer_norm_has_weight_ones_and_bias_zeros(check, student):
+def test_layer_norm_has_weight_ones_and_bias_zeros(check):
     """LayerNorm's parameters weight (ones) and bias (zeros), shape (H,)"""
-    names = sorted(dict(student.LayerNorm(8).named_parameters()))
-    if names != ["bias", "weight"]:
-        raise Wrong(f"LayerNorm's parameters are {names}, expected ['bias', 'weight']")
+    check(lambda m: sorted(m.LayerNorm(8).state_dict()))
     check(lambda m: m.LayerNorm(8).state_dict())
 
 
@@ -45,28 +43,42 @@ def test_layer_norm_on_any_leading_shape(check):
     check(lambda m: make(m, "LayerNorm", 8)(randn(2, 3, 4, 8, seed=6)))
 
 
+LAYER_NORMS = ("layer_norm1", "layer_norm2")
+
+
+def block(m, hidden, heads, length, dropout=0.0, seed=0, train=False, **standins):
+    """The module's TransformerBlock with the same random weights, and a correct LayerNorm in place of
+    layer_norm1 and layer_norm2: the wiring is graded apart from the student's LayerNorm."""
+    model = make(m, "TransformerBlock", hidden, heads, dropout=dropout, seed=seed, train=train, skip=LAYER_NORMS)
+    weights = random_weights("TransformerBlock", hidden, heads, dropout=dropout, seed=seed)
+    norms = {name: layer_norm_standin(hidden, length, weights[f"{name}.weight"], weights[f"{name}.bias"])
+             for name in LAYER_NORMS}
+    return with_submodules(model, **norms, **standins)
+
+
 @pytest.mark.points(5)
 def test_block_matches_reference(check):
-    """the post-LN block, with distinct random weights in every sub-layer"""
-    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=0.0)(X, padding_mask([5, 3], 5)))
-    check(lambda m: make(m, "TransformerBlock", 12, 3, dropout=0.0, seed=1)(randn(3, 4, 12, seed=7)))
+    """the post-LN block, with distinct random weights in every sub-layer (a correct LayerNorm in place of yours)"""
+    check(lambda m: block(m, 8, 2, 5)(X, padding_mask([5, 3], 5)))
+    check(lambda m: block(m, 12, 3, 4, seed=1)(randn(3, 4, 12, seed=7)))
 
 
 @pytest.mark.points(3)
 def test_block_dropout_positions(check):
-    """dropout1 and dropout2 act on each sub-layer's output, before the residual sum"""
-    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=1.0, train=True)(X))
-    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=0.0, train=True)(X, padding_mask([5, 3], 5)))
+    """dropout1 and dropout2 act on each sub-layer's output, before the residual sum, and only in training"""
+    check(lambda m: block(m, 8, 2, 5, dropout=0.5)(X, padding_mask([5, 3], 5)))  # eval mode: no dropout at all
+    # deterministic stand-ins for dropout1 and dropout2 show where each one is applied
+    check(lambda m: block(m, 8, 2, 5, train=True, dropout1=dropout_standin(0.2), dropout2=dropout_standin(0.3))(X))
 
 
 @pytest.mark.points(1)
 def test_block_passes_the_mask_on(check):
     """a causal mask reaches the attention"""
     causal = torch.tril(torch.ones(1, 5, 5, dtype=torch.bool))
-    check(lambda m: make(m, "TransformerBlock", 8, 2, dropout=0.0)(X, causal))
+    check(lambda m: block(m, 8, 2, 5)(X, causal))
 
 
 @pytest.mark.points(1)
 def test_block_does_not_modify_its_input(check):
     """x is left as it was"""
-    check(lambda m: call_keeping_args(make(m, "TransformerBlock", 8, 2, dropout=0.0), X, padding_mask([5, 3], 5))[1])
+    check(lambda m: call_keeping_args(block(m, 8, 2, 5), X, padding_mask([5, 3], 5))[1])
