@@ -47,8 +47,8 @@ def _flatten(value, path=""):
         yield path, value
 
 
-def difference(yours, expected, atol=ATOL, rtol=RTOL):
-    """None when the two agree, else a one-line excerpt of the first disagreement."""
+def difference(yours, expected, atol=ATOL, rtol=RTOL, axes=None):
+    """None when the two agree, else an excerpt of the first disagreement (axes: {rank: axis names})."""
     a, b = list(_flatten(yours)), list(_flatten(expected))
     if len(a) != len(b):
         return f"returned {len(a)} values, expected {len(b)}"
@@ -62,7 +62,7 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL):
                 return f"{where or 'the result'} has shape {tuple(x.shape)}, expected {tuple(y.shape)}"
             if x.dtype == torch.bool or y.dtype == torch.bool:
                 if x.dtype != y.dtype or not torch.equal(x, y):
-                    return _excerpt(where, x, y, f"a {y.dtype} tensor equal to")
+                    return _excerpt(where, x, y, f"a {y.dtype} tensor equal to", axes)
                 continue
             x64, y64 = x.detach().to(torch.float64), y.detach().to(torch.float64)
             if torch.isnan(x64).any() and not torch.isnan(y64).any():
@@ -72,7 +72,7 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL):
                 tol = atol.max()
             close = ((x64 - y64).abs() <= tol + rtol * y64.abs()) | (torch.isnan(x64) & torch.isnan(y64))
             if not bool(close.all()):
-                return _excerpt(where, x64, y64)
+                return _excerpt(where, x64, y64, axes=axes)
         elif isinstance(y, float) or isinstance(x, float):
             if not isinstance(x, (int, float)) or isinstance(x, bool):
                 return f"{where or 'the result'} is {x!r}, expected {y!r}"
@@ -88,7 +88,10 @@ def _broadcasts(a, b):
     return all(m == n or 1 in (m, n) for m, n in zip(reversed(a), reversed(b)))
 
 
-def _excerpt(where, x, y, expected_word="expected"):
+def _excerpt(where, x, y, expected_word="expected", axes=None):
+    """One line naming the largest difference (what its index means, when the check says), then a few
+    values around it along the last axis, yours above expected (the feedback page shows them; the
+    terminal shows the first line)."""
     x, y = x.to(torch.float64), y.to(torch.float64)
     gap = (x - y).abs()
     gap = torch.where(torch.isnan(gap), torch.full_like(gap, math.inf), gap)
@@ -98,8 +101,19 @@ def _excerpt(where, x, y, expected_word="expected"):
         index.insert(0, i)
     index = tuple(index)
     at = f"{where}{list(index)}" if index else (where or "the result")
-    return (f"at {at}: yours {x[index].item():.6g}, {expected_word} {y[index].item():.6g}"
+    names = (axes or {}).get(len(index))
+    if names:
+        at += " (" + ", ".join(f"{name} {i}" for name, i in zip(names, index)) + ")"
+    line = (f"at {at}: yours {x[index].item():.6g}, {expected_word} {y[index].item():.6g}"
             f" (largest difference {gap.max().item():.3g})")
+    if not index:
+        return line
+    row, j = index[:-1], index[-1]
+    columns = range(max(0, j - 2), min(x.shape[-1], j + 3))
+    label = names[-1] if names else "index"
+    cells = lambda t: " ".join(f"{t[row + (c,)].item():>12.7g}" for c in columns)
+    return (f"{line}\n{label:>10} " + " ".join(f"{c:>12}" for c in columns)
+            + f"\n{'yours':>10} {cells(x)}\n{expected_word.split()[-1]:>10} {cells(y)}")
 
 
 def diagnose_error(exercise, exc):
@@ -188,7 +202,7 @@ def candidates(probe, exercise, want, yours=None, raised=None, atol=ATOL, rtol=R
 PASSED = {}
 
 
-def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, also=None):
+def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, also=None, axes=None):
     """Run probe on the student's module and the reference's; raise Wrong unless they agree.
 
     also: a second module-like whose answer is accepted too (the reference's wiring around the
@@ -212,6 +226,8 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, 
         if key is not None:
             PASSED.setdefault(key, []).append((probe, atol, rtol))
         return yours
+    if axes:
+        gap = difference(yours, want, atol, rtol, axes)
     raise Wrong(gap, candidates(probe, exercise, want, yours, atol=atol, rtol=rtol))
 
 

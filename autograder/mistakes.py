@@ -31,6 +31,11 @@ class Patch:
     def exercise(self):
         return self.id.split(".")[0]
 
+    @property
+    def zh(self):
+        """The sentence in Chinese (ZH below; every mistake has one)."""
+        return ZH.get(self.id, "")
+
     def error_matches(self, exc):
         return re.search(self.error, f"{exc.type}: {exc.message}") is not None
 
@@ -231,6 +236,93 @@ MISTAKES = (
     M("warmup.scheduler_one_step_ahead", "get_scheduler's multiplier at step n must be lr_lambda(n, ...)",
       ("lambda step: lr_lambda(step, warmup_steps", "lambda step: lr_lambda(step + 1, warmup_steps")),
 )
+
+# The mistakes' sentences in Chinese, as the lecture's teacher would say them.
+ZH = {
+    # 1. 位置编码
+    "positional_encoding.sin_cos_swapped": "sin 和 cos 写反了：偶数列 2i 用 sin，奇数列 2i+1 用 cos",
+    "positional_encoding.concatenated": "sin 和 cos 被拼接成了 [sin | cos]；它们应当交错排列：偶数列放 sin，奇数列放 cos",
+    "positional_encoding.column_index_exponent": "指数用了列号本身：第 2i 列和第 2i+1 列都应使用 2i / embed_size",
+    "positional_encoding.exponent_i": "指数用了 i 而不是 2i：第 2i 列和第 2i+1 列的频率是 1 / 10000^(2i / embed_size)",
+    "positional_encoding.parameter": "位置编码表被写成了 nn.Parameter；它不参与训练，应当用 register_buffer 注册为缓冲区",
+    "positional_encoding.plain_attribute": "位置编码表只是一个普通属性；请用 register_buffer 注册，这样它才会保存进 state_dict，并随 .to() 一起移动",
+    "positional_encoding.no_batch_axis": "位置编码表缺少最前面的批次维：pe 的形状应为 (1, max_len, embed_size)",
+    "positional_encoding.whole_table": "forward 返回了整张表；只应返回前 L 个位置，即 pe[:, :L]",
+    "positional_encoding.length_from_batch": "forward 从批次维读取了长度：x 的形状是 (B, L, ...)，所以 L 是 x.size(1)",
+    "positional_encoding.positions_from_one": "位置从 1 开始计数了；第一个位置是 0",
+    # 2. 注意力
+    "attention.no_scale": "注意力分数没有除以 sqrt(dk)",
+    "attention.scale_dk": "注意力分数除以了 dk；应当除以 sqrt(dk)",
+    "attention.scale_from_values": "缩放因子用了 value 的维度；应为 sqrt(dk)，即 query 和 key 的最后一维",
+    "attention.softmax_over_queries": "softmax 作用在了 query 维（dim=-2）上；它应当作用在 key 维，也就是最后一维",
+    "attention.mask_inverted": "掩码用反了：掩码中等于 0（False）的位置才是要屏蔽的 key",
+    "attention.mask_after_softmax": "掩码是在 softmax 之后才施加的；应当在 softmax 之前填充被屏蔽的分数，使每一行的权重之和仍为 1",
+    "attention.neg_inf": "被屏蔽的分数填成了 -inf，当一个 query 的所有 key 都被屏蔽时会得到 NaN；请改用 -1e9（或 torch.finfo(dtype).min）",
+    "attention.fill_zero": "被屏蔽的分数填成了 0，这些 key 仍然会分到权重；应填入一个很大的负数，例如 -1e9",
+    "attention.dropout_on_output": "dropout 作用在了输出上；它应当作用在注意力权重上",
+    "attention.dropout_ignored": "传入的 dropout 模块从未作用在注意力权重上",
+    "attention.weights_before_dropout": "返回的是 dropout 之前的权重；应返回 dropout 之后的权重",
+    "attention.inputs_modified": "输入被原地修改了；调用者传入的 query、key 和 value 必须保持不变",
+    "attention.causal_future": "subsequent_mask 标记的是未来而不是过去：j <= i 的位置应为 True（torch.tril）",
+    "attention.causal_hides_self": "subsequent_mask 把对角线也屏蔽了：一个 query 可以看到它自己的位置",
+    "attention.causal_no_batch_axis": "subsequent_mask 缺少最前面的维度：形状应为 (1, size, size)",
+    "attention.causal_not_bool": "subsequent_mask 不是布尔（bool）张量",
+    # 3. 多头注意力
+    "multi_head.view_without_transpose": "split_heads 直接把张量 view 成 (B, h, L, d)，这会把不同位置混进同一个头；应先 view 成 (B, L, h, d)，再 transpose(1, 2)",
+    "multi_head.heads_interleaved": "split_heads 让第 k 个头取了每隔 h 个的特征；第 k 个头应取连续的一段特征 k*d ... (k+1)*d - 1：先 view 成 (B, L, h, d)",
+    "multi_head.merge_interleaved": "merge_heads 把各个头的特征交错拼在了一起；它必须是 split_heads 的逆操作：第 k 个头的 d 个特征放回 k*d ... (k+1)*d - 1",
+    "multi_head.split_and_merge_interleaved": "split_heads 和 merge_heads 都把特征交错分配（每隔 h 个分给第 k 个头）；第 k 个头应取连续的一段 k*d ... (k+1)*d - 1：先 view 成 (B, L, h, d)",
+    "multi_head.merge_without_contiguous": "merge_heads 对转置后的张量直接调用了 view；请先调用 .contiguous()，或改用 reshape",
+    "multi_head.merge_without_transpose": "merge_heads 没有把头的维度换回去就直接展平了：展平之前先 transpose(1, 2)",
+    "multi_head.no_value_error": "当 head_num 不能整除 hidden_size 时必须抛出 ValueError",
+    "multi_head.assert_not_value_error": "整除检查用了 assert，它抛出的是 AssertionError（而且在 python -O 下会被跳过）；请抛出 ValueError",
+    "multi_head.dropout_not_passed": "调用注意力时没有传入 dropout 模块；请传入 dropout=self.dropout",
+    "multi_head.no_output_linear": "输出投影 output_linear 从未被使用",
+    "multi_head.key_from_value_linear": "key 是用 value_linear 投影的；query、key、value 各有自己的线性层",
+    "multi_head.mask_not_passed": "掩码没有传给注意力",
+    # 4. 前馈网络
+    "feed_forward.relu": "激活函数用了 ReLU；题目要求使用 GELU（nn.GELU()）",
+    "feed_forward.tanh_gelu": "激活函数用了 GELU 的 tanh 近似；请使用精确的 erf 形式，即 nn.GELU()",
+    "feed_forward.dropout_after_output": "dropout 放在了 output_layer 之后；它应位于激活函数和 output_layer 之间",
+    "feed_forward.no_dropout": "从未使用 dropout；它应位于激活函数和 output_layer 之间",
+    "feed_forward.no_activation": "两个线性层之间没有激活函数",
+    "feed_forward.wrong_width": "评分程序无法把权重加载进你的模块：请保持题目规定的子模块名、参数名和形状（input_layer 是 nn.Linear(H, 4H)，output_layer 是 nn.Linear(4H, H)）",
+    "feed_forward.renamed_layers": "评分程序无法把权重加载进你的模块：请保持题目规定的子模块名、参数名和形状（input_layer、activation、dropout、output_layer）",
+    # 5. Transformer 块
+    "transformer_block.unbiased_variance": "层归一化用了无偏方差（除以 H - 1）；应使用总体方差（unbiased=False）",
+    "transformer_block.eps_outside_sqrt": "eps 加在了平方根外面；它应放在根号里面：sqrt(var + eps)",
+    "transformer_block.divides_by_variance": "层归一化除以了方差；应除以标准差 sqrt(var + eps)",
+    "transformer_block.no_affine": "层归一化没有使用它的 weight 和 bias",
+    "transformer_block.norm_over_positions": "层归一化是沿位置维做的；应沿最后一维，也就是特征维做归一化",
+    "transformer_block.layer_norm_names": "评分程序无法把权重加载进你的模块：请保持题目规定的子模块名、参数名和形状（层归一化的参数名是 weight 和 bias）",
+    "transformer_block.pre_ln": "这个块是 pre-LN 结构 x + f(norm(x))；BERT 的块是 post-LN 结构 norm(x + f(x))",
+    "transformer_block.residual_from_input": "第二个残差连接加的是整个块的输入；它应加上第一个子层的输出",
+    "transformer_block.no_attention_residual": "注意力子层没有残差连接：在 layer_norm1 之前要加上 x",
+    "transformer_block.dropout_after_norm": "dropout 放在了层归一化之后；它应作用在子层的输出上，在残差相加之前",
+    "transformer_block.norms_swapped": "两个层归一化用反了：layer_norm1 跟在注意力后面，layer_norm2 跟在前馈网络后面",
+    "transformer_block.mask_dropped": "掩码没有传给注意力",
+    "transformer_block.uses_torch_layer_norm": "使用了 torch.nn.functional.layer_norm，本题禁止使用它",
+    # 6. BERT
+    "bert.mask_from_embeddings": "掩码是根据嵌入向量构造的；应根据 input_ids 构造，其中 id 为 0 的是 [PAD]",
+    "bert.mask_over_queries": "掩码屏蔽的是填充位置的 query，而不是填充位置的 key：填充位置应放在最后一维（key）上",
+    "bert.mask_inverted": "掩码用反了：它屏蔽了真实的词，却让每个 query 都能看到 [PAD]",
+    "bert.mask_without_head_axis": "掩码缺少头的维度：应为 (B, 1, 1, L)，才能广播到 (B, h, L, L)",
+    "bert.no_mask": "没有任何填充掩码传到 Transformer 块，真实的词会关注到 [PAD]",
+    "bert.mask_from_token_types": "掩码是根据 token_type_ids 构造的；填充的位置是 input_ids 等于 0 的地方",
+    # 7. 学习率预热
+    "warmup.off_by_one": "预热差了一步：倍率是 step / W，第 0 步为 0，第 W 步为 1",
+    "warmup.integer_division": "预热用了整数除法（//），所以在第 W 步之前倍率一直是 0",
+    "warmup.no_clamp": "线性衰减没有截断在 0：超过 total_steps 之后它变成了负数",
+    "warmup.decay_over_total": "衰减分布在了 total_steps 上；它应只在预热之后的 T - W 步内进行",
+    "warmup.cosine_full_period": "余弦的周期不对：预热之后应为 (1 + cos(pi * p)) / 2，其中 p 从 0 增加到 1",
+    "warmup.cosine_quarter_period": "余弦的周期不对：预热之后应为 (1 + cos(pi * p)) / 2，其中 p 从 0 增加到 1",
+    "warmup.noam_step_zero": "noam 学习率在第 0 步除以了零；请用 s = max(step, 1)",
+    "warmup.noam_not_normalised": "noam 学习率没有除以它的峰值：在第 W 步倍率应为 1",
+    "warmup.unknown_schedule_accepted": "未知的调度名称必须抛出 ValueError",
+    "warmup.warmup_past_total_accepted": "对 linear 和 cosine，warmup_steps > total_steps 时必须抛出 ValueError",
+    "warmup.scheduler_one_step_ahead": "get_scheduler 在第 n 步的倍率必须是 lr_lambda(n, ...)",
+}
+
 
 VARIANTS = (
     M("positional_encoding.pow_float32", "the lecture's form in float32, with pow instead of exp-log",

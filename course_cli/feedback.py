@@ -3,6 +3,7 @@ import os
 import shutil
 from pathlib import Path
 
+from .language import read_language
 from .nbcourse import CourseError, coursedir, run_exchange
 from .notebook import NOTEBOOK
 from .workflow import REPORTS, check_assignment, stored_results
@@ -28,6 +29,7 @@ def release_feedback(config, assignment):
 
     results = _graded(config, assignment)
     cd = coursedir(config, assignment)
+    lang = read_language(cd.root)
     artifacts = collect([r["submission"] for r in results.values()])
     pages = {}
     for student, result in results.items():
@@ -38,7 +40,8 @@ def release_feedback(config, assignment):
             if (submitted / name).is_file():
                 shutil.copyfile(submitted / name, folder / name)
         timestamp = (folder / "timestamp.txt").read_text(encoding="utf-8").strip() if (folder / "timestamp.txt").is_file() else None
-        pages[student] = render_feedback(result, artifacts[result["submission"]], folder / PAGE, student=student, timestamp=timestamp)
+        pages[student] = render_feedback(result, artifacts[result["submission"]], folder / PAGE, student=student,
+                                         timestamp=timestamp, lang=lang)
     run_exchange("ReleaseFeedback", config, assignment, "*")
     return pages
 

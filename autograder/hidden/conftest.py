@@ -80,8 +80,13 @@ def ref(exercise):
 
 
 @pytest.fixture
-def check(student, ref, exercise, submission):
-    def run(probe, also=None, **tolerance):
-        return expect(probe, student, ref, exercise.id, key=(submission, exercise.id), also=also, **tolerance)
+def check(request, student, ref, exercise, submission):
+    """check(probe, also=None, axes=None, atol=, rtol=); axes ({rank: names} of a result's axes, for the
+    feedback's "example 1, position 1, feature 7") defaults to the test module's AXES."""
+    default_axes = getattr(request.module, "AXES", None)
+
+    def run(probe, also=None, axes=None, **tolerance):
+        return expect(probe, student, ref, exercise.id, key=(submission, exercise.id), also=also,
+                      axes=axes or default_axes, **tolerance)
 
     return run

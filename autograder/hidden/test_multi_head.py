@@ -8,19 +8,25 @@ from autograder.compare import Wrong
 from autograder.probes import call_keeping_args, dropout_standin, make, padding_mask, raised, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("multi_head")
+# what each axis of a result means, for the feedback (conftest's check)
+AXES = {4: ("example", "head", "position", "feature"), 3: ("example", "position", "feature")}
 
 X = randn(2, 5, 8, seed=1)
 
 
 @pytest.mark.points(1)
 def test_value_error_when_heads_do_not_divide_hidden_size(check):
-    """MultiHeadedAttention(3, 8) raises ValueError"""
+    """MultiHeadedAttention(3, 8) raises ValueError
+    MultiHeadedAttention(3, 8) 抛出 ValueError
+    """
     check(lambda m: raised(m.MultiHeadedAttention, 3, 8))
 
 
 @pytest.mark.points(1)
 def test_attributes_and_submodules(check, student, ref):
-    """head_num, hidden_size, per_head_dim and the contract's submodules"""
+    """head_num, hidden_size, per_head_dim and the contract's submodules
+    head_num、hidden_size、per_head_dim 以及题目规定的子模块
+    """
     mha = student.MultiHeadedAttention(4, 12)
     got = (mha.head_num, mha.hidden_size, mha.per_head_dim)
     if got != (4, 12, 3):
@@ -30,14 +36,18 @@ def test_attributes_and_submodules(check, student, ref):
 
 @pytest.mark.points(3)
 def test_split_heads_gives_head_k_features_k_times_d(check):
-    """split_heads: (B, L, H) -> (B, h, L, d), head k owns features k*d ... (k+1)*d - 1"""
+    """split_heads: (B, L, H) -> (B, h, L, d), head k owns features k*d ... (k+1)*d - 1
+    split_heads：(B, L, H) -> (B, h, L, d)，第 k 个头拥有特征 k*d ... (k+1)*d - 1
+    """
     check(lambda m: m.MultiHeadedAttention(2, 8).split_heads(X))
     check(lambda m: m.MultiHeadedAttention(3, 12).split_heads(randn(3, 4, 12, seed=2)))
 
 
 @pytest.mark.points(2)
 def test_merge_heads_inverts_split_heads(check):
-    """merge_heads: (B, h, L, d) -> (B, L, H)"""
+    """merge_heads: (B, h, L, d) -> (B, L, H)
+    merge_heads：(B, h, L, d) -> (B, L, H)
+    """
     check(lambda m: m.MultiHeadedAttention(2, 8).merge_heads(randn(2, 2, 5, 4, seed=3)))
     check(lambda m: m.MultiHeadedAttention(4, 8).merge_heads(randn(1, 4, 3, 2, seed=4)))
 
@@ -58,7 +68,9 @@ def own_heads(student, ref):
 
 @pytest.mark.points(4)
 def test_forward_matches_reference(check, student, ref):
-    """self-attention output, with and without masks"""
+    """self-attention output, with and without masks
+    自注意力的输出，带掩码与不带掩码
+    """
     own = own_heads(student, ref)
     check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X), also=own)
     # batch == heads, with different padding per example: a mask on the wrong axis shows.
@@ -71,14 +83,18 @@ def test_forward_matches_reference(check, student, ref):
 
 @pytest.mark.points(1)
 def test_forward_with_causal_mask(check, student, ref):
-    """self-attention under a causal mask"""
+    """self-attention under a causal mask
+    使用因果掩码的自注意力
+    """
     causal = torch.tril(torch.ones(1, 5, 5, dtype=torch.bool))
     check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, causal), also=own_heads(student, ref))
 
 
 @pytest.mark.points(2)
 def test_dropout_reaches_the_attention_weights(check, student, ref):
-    """dropout=self.dropout is passed to the attention, and acts only in training"""
+    """dropout=self.dropout is passed to the attention, and acts only in training
+    dropout=self.dropout 被传给注意力，且只在训练时生效
+    """
     own = own_heads(student, ref)
     check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.5)(X, padding_mask([5, 2], 5)), also=own)  # eval mode
     # a deterministic stand-in for dropout shows that it reaches the attention weights
@@ -88,5 +104,7 @@ def test_dropout_reaches_the_attention_weights(check, student, ref):
 
 @pytest.mark.points(1)
 def test_input_is_not_modified(check):
-    """x and the mask are left as they were"""
+    """x and the mask are left as they were
+    x 和掩码保持不变
+    """
     check(lambda m: call_keeping_args(make(m, "MultiHeadedAttention", 2, 8, dropout=0.0), X, padding_mask([5, 2], 5))[1])

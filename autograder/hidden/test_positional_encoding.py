@@ -8,6 +8,8 @@ from autograder.compare import Wrong, fail
 from autograder.probes import randn
 
 pytestmark = pytest.mark.exercise("positional_encoding")
+# what each axis of a result means, for the feedback (conftest's check)
+AXES = {3: ("batch", "position", "feature"), 2: ("position", "feature")}
 REFERENCE = importlib.import_module("solutions.transformer.positional_encoding")
 
 # The buffer is float32 by contract, so p * w carries float32 rounding that grows
@@ -21,14 +23,18 @@ def table_tolerance(length):
 
 @pytest.mark.points(3)
 def test_table_matches_the_formula(check):
-    """The table pe[0, p, 2i] = sin(p / 10000^(2i/E)), pe[0, p, 2i+1] = cos(...)"""
+    """The table pe[0, p, 2i] = sin(p / 10000^(2i/E)), pe[0, p, 2i+1] = cos(...)
+    位置编码表 pe[0, p, 2i] = sin(p / 10000^(2i/E))，pe[0, p, 2i+1] = cos(...)
+    """
     check(lambda m: m.PositionalEmbedding(16, 64).pe, atol=table_tolerance(64))
     check(lambda m: m.PositionalEmbedding(6, 512).pe, atol=table_tolerance(512))
 
 
 @pytest.mark.points(1)
 def test_table_is_a_buffer_not_a_parameter(check, student):
-    """pe is a registered buffer: saved in the state_dict, loaded from it, moved by .to()"""
+    """pe is a registered buffer: saved in the state_dict, loaded from it, moved by .to()
+    pe 是注册的缓冲区：保存在 state_dict 中，能从中加载，并随 .to() 移动
+    """
     if "pe" in dict(student.PositionalEmbedding(8, 16).named_parameters()):
         fail("positional_encoding.parameter")
     # by behaviour: your state_dict loads into a fresh reference module, a table loaded into yours
@@ -63,7 +69,9 @@ def loaded(m, state):
 
 @pytest.mark.points(1)
 def test_table_shape_and_dtype(student):
-    """pe is a float32 tensor of shape (1, max_len, embed_size)"""
+    """pe is a float32 tensor of shape (1, max_len, embed_size)
+    pe 是形状为 (1, max_len, embed_size) 的 float32 张量
+    """
     pe = student.PositionalEmbedding(8, 16).pe
     if tuple(pe.shape) == (16, 8):
         fail("positional_encoding.no_batch_axis")
@@ -75,13 +83,17 @@ def test_table_shape_and_dtype(student):
 
 @pytest.mark.points(3)
 def test_forward_returns_the_first_L_positions(check):
-    """forward(x) returns pe[:, :L] for x of shape (B, L, ...)"""
+    """forward(x) returns pe[:, :L] for x of shape (B, L, ...)
+    对形状为 (B, L, ...) 的 x，forward(x) 返回 pe[:, :L]
+    """
     check(lambda m: m.PositionalEmbedding(16, 64)(randn(2, 5, 16)), atol=table_tolerance(5))
     check(lambda m: m.PositionalEmbedding(16, 64)(torch.ones(3, 7, dtype=torch.long)), atol=table_tolerance(7))
 
 
 @pytest.mark.points(2)
 def test_forward_at_full_length_and_odd_sizes(check):
-    """forward with L == max_len, and a small embed_size"""
+    """forward with L == max_len, and a small embed_size
+    L == max_len 时的 forward，以及较小的 embed_size
+    """
     check(lambda m: m.PositionalEmbedding(6, 10)(randn(1, 10, 6)), atol=table_tolerance(10))
     check(lambda m: m.PositionalEmbedding(2, 300)(randn(4, 300, 2)), atol=table_tolerance(300))

@@ -17,21 +17,27 @@ def table(m, schedule, warmup=W, total=T, steps=STEPS):
 
 @pytest.mark.points(3)
 def test_linear_warmup_then_linear_decay(check):
-    """linear: step / W, then (T - step) / (T - W), clamped at 0"""
+    """linear: step / W, then (T - step) / (T - W), clamped at 0
+    linear：先是 step / W，然后是 (T - step) / (T - W)，下限截断为 0
+    """
     check(lambda m: table(m, "linear"))
     check(lambda m: table(m, "linear", 3, 7, range(10)))
 
 
 @pytest.mark.points(3)
 def test_cosine_warmup_then_half_cosine_decay(check):
-    """cosine: step / W, then (1 + cos(pi p)) / 2"""
+    """cosine: step / W, then (1 + cos(pi p)) / 2
+    cosine：先是 step / W，然后是 (1 + cos(pi p)) / 2
+    """
     check(lambda m: table(m, "cosine"))
     check(lambda m: table(m, "cosine", 3, 7, range(10)))
 
 
 @pytest.mark.points(2)
 def test_noam_peaks_at_one_on_step_W(check):
-    """noam: min(s / W, sqrt(W / s)), s = max(step, 1)"""
+    """noam: min(s / W, sqrt(W / s)), s = max(step, 1)
+    noam：min(s / W, sqrt(W / s))，s = max(step, 1)
+    """
     check(lambda m: table(m, "noam"))
     check(lambda m: table(m, "noam", 4, 10, (0, 1, 3, 4, 5, 16, 400)))
     check(lambda m: table(m, "noam", 1, 1, (0, 1, 2)))
@@ -40,7 +46,9 @@ def test_noam_peaks_at_one_on_step_W(check):
 # Each schedule on its own: a slip in one costs only that schedule's checks.
 @pytest.mark.points(1)
 def test_linear_edge_cases(check):
-    """linear with warmup 0, warmup == total, total 1"""
+    """linear with warmup 0, warmup == total, total 1
+    linear 在预热步数为 0、预热步数等于总步数、总步数为 1 时的情况
+    """
     check(lambda m: table(m, "linear", 0, 10, (0, 1, 5, 10, 11)))
     check(lambda m: table(m, "linear", 10, 10, (0, 5, 9, 10, 11)))
     check(lambda m: table(m, "linear", 1, 1, (0, 1, 2)))
@@ -48,7 +56,9 @@ def test_linear_edge_cases(check):
 
 @pytest.mark.points(1)
 def test_cosine_edge_cases(check):
-    """cosine with warmup 0, warmup == total, total 1"""
+    """cosine with warmup 0, warmup == total, total 1
+    cosine 在预热步数为 0、预热步数等于总步数、总步数为 1 时的情况
+    """
     check(lambda m: table(m, "cosine", 0, 10, (0, 1, 5, 10, 11)))
     check(lambda m: table(m, "cosine", 10, 10, (0, 5, 9, 10, 11)))
     check(lambda m: table(m, "cosine", 1, 1, (0, 1, 2)))
@@ -62,20 +72,26 @@ def refused(m, bad):
 
 @pytest.mark.points(1)
 def test_bad_arguments_raise_value_error(check):
-    """an unknown schedule, and for linear: negative step or warmup, total <= 0, warmup > total"""
+    """an unknown schedule, and for linear: negative step or warmup, total <= 0, warmup > total
+    未知的调度名称，以及 linear 的非法参数：step 或预热步数为负、总步数 <= 0、预热步数 > 总步数
+    """
     check(lambda m: refused(m, [(0, 10, 100, "step"), (-1, 10, 100, "linear"), (0, -1, 100, "linear"),
                                 (0, 10, 0, "linear"), (0, 20, 10, "linear")]))
 
 
 @pytest.mark.points(1)
 def test_bad_cosine_arguments_raise_value_error(check):
-    """cosine: negative step, total <= 0, warmup > total"""
+    """cosine: negative step, total <= 0, warmup > total
+    cosine 的非法参数：step 为负、总步数 <= 0、预热步数 > 总步数
+    """
     check(lambda m: refused(m, [(-1, 10, 100, "cosine"), (0, 10, -5, "cosine"), (0, 20, 10, "cosine")]))
 
 
 @pytest.mark.points(1)
 def test_bad_noam_arguments_raise_value_error(check):
-    """noam: warmup < 1, negative step"""
+    """noam: warmup < 1, negative step
+    noam 的非法参数：预热步数 < 1、step 为负
+    """
     check(lambda m: refused(m, [(0, 0, 10, "noam"), (-1, 4, 10, "noam")]))
 
 
@@ -88,7 +104,9 @@ def learning_rates(m, schedule, warmup, total, steps=14):
 
 @pytest.mark.points(2)
 def test_scheduler_drives_the_optimizer(student):
-    """get_scheduler's learning rate at step n is base_lr * lr_lambda(n), with your own lr_lambda"""
+    """get_scheduler's learning rate at step n is base_lr * lr_lambda(n), with your own lr_lambda
+    get_scheduler 在第 n 步的学习率是 base_lr * lr_lambda(n)（用你自己的 lr_lambda）
+    """
     checked = []
     for schedule in ("linear", "cosine", "noam"):
         try:
