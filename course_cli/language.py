@@ -13,7 +13,7 @@ from pathlib import Path
 from .i18n import DEFAULT, LANGUAGES
 
 CONFIG_FILE = "nbgrader_config.py"
-LINE = re.compile(r"^c\.Course\.language\s*=\s*['\"](\w+)['\"]\s*$", re.M)
+LINE = re.compile(r"^c\.Course\.language\s*=\s*['\"](\w+)['\"]\s*(#.*)?$", re.M)
 
 
 def _check(lang):
