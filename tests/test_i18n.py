@@ -28,9 +28,9 @@ def test_catalog_sentence_with_its_count_in_chinese():
 
 
 def test_label_then_exception_keeps_the_function_and_line():
-    line = ("noam: warmup < 1, negative step: your code raised ZeroDivisionError: division by zero "
+    line = ("noam: warmup < 1, negative step, total <= 0: your code raised ZeroDivisionError: division by zero "
             "(warmup.py, line 46, in lr_lambda)")
-    assert localize(line, "zh") == ("noam 的非法参数：预热步数 < 1、step 为负：你的代码在 lr_lambda（warmup.py 第 46 行）"
+    assert localize(line, "zh") == ("noam 的非法参数：预热步数 < 1、step 为负、总步数 <= 0：你的代码在 lr_lambda（warmup.py 第 46 行）"
                                     "抛出了异常 ZeroDivisionError: division by zero")
 
 
@@ -56,8 +56,8 @@ def test_templates_have_the_same_fields_in_both_languages():
 
 def test_localize_report_translates_feedback_and_test_names_and_leaves_the_input():
     report = {"results": [{"exercises": {"warmup": {"feedback": ["all 9 checks passed"], "tests": [
-        {"name": "warmup: noam: warmup < 1, negative step", "output": "passed"}]}}}]}
+        {"name": "warmup: noam: warmup < 1, negative step, total <= 0", "output": "passed"}]}}}]}
     zh = localize_report(report, "zh")
     assert zh["results"][0]["exercises"]["warmup"]["feedback"] == ["全部 9 项检查都通过了"]
-    assert zh["results"][0]["exercises"]["warmup"]["tests"][0]["name"] == "warmup: noam 的非法参数：预热步数 < 1、step 为负"
+    assert zh["results"][0]["exercises"]["warmup"]["tests"][0]["name"] == "warmup: noam 的非法参数：预热步数 < 1、step 为负、总步数 <= 0"
     assert report["results"][0]["exercises"]["warmup"]["feedback"] == ["all 9 checks passed"]

@@ -76,7 +76,7 @@ def test_bad_arguments_raise_value_error(check):
     未知的调度名称，以及 linear 的非法参数：step 或预热步数为负、总步数 <= 0、预热步数 > 总步数
     """
     check(lambda m: refused(m, [(0, 10, 100, "step"), (-1, 10, 100, "linear"), (0, -1, 100, "linear"),
-                                (0, 10, 0, "linear"), (0, 20, 10, "linear")]))
+                                (0, 10, 0, "linear"), (0, 0, 0, "linear"), (0, 20, 10, "linear")]))
 
 
 @pytest.mark.points(1)
@@ -84,15 +84,15 @@ def test_bad_cosine_arguments_raise_value_error(check):
     """cosine: negative step, total <= 0, warmup > total
     cosine 的非法参数：step 为负、总步数 <= 0、预热步数 > 总步数
     """
-    check(lambda m: refused(m, [(-1, 10, 100, "cosine"), (0, 10, -5, "cosine"), (0, 20, 10, "cosine")]))
+    check(lambda m: refused(m, [(-1, 10, 100, "cosine"), (0, 10, -5, "cosine"), (0, 0, -1, "cosine"), (0, 20, 10, "cosine")]))
 
 
 @pytest.mark.points(1)
 def test_bad_noam_arguments_raise_value_error(check):
-    """noam: warmup < 1, negative step
-    noam 的非法参数：预热步数 < 1、step 为负
+    """noam: warmup < 1, negative step, total <= 0
+    noam 的非法参数：预热步数 < 1、step 为负、总步数 <= 0
     """
-    check(lambda m: refused(m, [(0, 0, 10, "noam"), (-1, 4, 10, "noam")]))
+    check(lambda m: refused(m, [(0, 0, 10, "noam"), (-1, 4, 10, "noam"), (0, 4, 0, "noam")]))
 
 
 def learning_rates(m, schedule, warmup, total, steps=14):
