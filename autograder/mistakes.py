@@ -257,6 +257,8 @@ MISTAKES = (
     M("transformer_block.uses_torch_layer_norm", "uses torch.nn.functional.layer_norm, which this exercise forbids",
       ("        mean = x.mean(dim=-1, keepdim=True)", "        return torch.nn.functional.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)\n"
                                                     "        mean = x.mean(dim=-1, keepdim=True)")),
+    M("transformer_block.eps_default", "LayerNorm's default eps is 1e-5 (the contract's LayerNorm(hidden_size, eps=1e-5))",
+      ("def __init__(self, hidden_size, eps=1e-5):", "def __init__(self, hidden_size, eps=1e-12):")),
     M("transformer_block.ignores_eps_argument", "LayerNorm ignores its eps argument: use self.eps, not a fixed number",
       ("torch.sqrt(var + self.eps)", "torch.sqrt(var + 1e-5)")),
     M("transformer_block.no_eps", "eps is missing: divide by sqrt(var + eps), so that a nearly constant row does not blow up",
