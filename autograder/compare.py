@@ -226,9 +226,27 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, 
         if key is not None:
             PASSED.setdefault(key, []).append((probe, atol, rtol))
         return yours
+    if _changes_between_runs(probe, student, yours, atol, rtol):
+        raise Wrong(RANDOM, certain=True)
     if axes:
         gap = difference(yours, want, atol, rtol, axes)
     raise Wrong(gap, candidates(probe, exercise, want, yours, atol=atol, rtol=rtol))
+
+
+# Every check's answer is deterministic (eval mode, or deterministic stand-ins for dropout): one that
+# changes between two runs on the same input can only come from randomness left on.
+RANDOM = ("your output changes from one run to the next on the same input, where it must not (eval mode, or no"
+          " dropout): a dropout stays on; use the module's own dropout (self.dropout), which eval() turns off")
+
+
+def _changes_between_runs(probe, student, yours, atol, rtol):
+    try:
+        again = probe(student)
+        if isinstance(student, Remote):
+            student._child.flush()
+    except StudentError:
+        return False
+    return difference(yours, again, atol, rtol) is not None
 
 
 def _explains_passed(mistake_id, exercise, passed):

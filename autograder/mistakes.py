@@ -540,6 +540,23 @@ VARIANTS = (
        "        return max(0.0, decay[schedule]((step - warmup_steps) / (total_steps - warmup_steps)))\n")),
 )
 
+VARIANTS += (
+    M("positional_encoding.chinese_identifiers", "the lecture's names, in Chinese",
+      ("position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)", "位置 = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)"),
+      (PE_ASSIGN, "        pe[:, 0::2] = torch.sin(位置 * div_term)\n        pe[:, 1::2] = torch.cos(位置 * div_term)\n")),
+    M("multi_head.chunk_and_cat", "heads split with chunk and stack, merged with unbind and cat",
+      ("x.view(B, L, self.head_num, self.per_head_dim).transpose(1, 2)", "torch.stack(x.chunk(self.head_num, dim=-1), dim=1)"),
+      ("x.transpose(1, 2).contiguous().view(B, L, self.hidden_size)", "torch.cat(x.unbind(1), dim=-1)"),
+      ("from torch import nn\n", "import torch\nfrom torch import nn\n")),
+    M("transformer_block.var_unbiased_false", "x.var(unbiased=False) and a division by the square root",
+      ("var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)", "var = x.var(dim=-1, unbiased=False, keepdim=True)")),
+    M("bert.ne_indexing", "input_ids.ne(0) with None indexing", (BERT_MASK, "        attention_mask = input_ids.ne(0)[:, None, None, :]\n")),
+    M("warmup.cosine_from_math_sin", "the half-cosine decay written with a squared cosine",
+      ("return max(0.0, 0.5 * (1.0 + math.cos(math.pi * progress)))", "return max(0.0, math.cos(math.pi * progress / 2) ** 2)")),
+    M("attention.scale_query_first", "the query scaled before the product (a new tensor, inputs untouched)",
+      ("scores = query @ key.transpose(-2, -1) / math.sqrt(dk)", "scores = (query / math.sqrt(dk)) @ key.transpose(-2, -1)")),
+)
+
 BY_ID = {m.id: m for m in MISTAKES + VARIANTS}
 
 

@@ -28,6 +28,10 @@ PHRASES = {
     "your output": "你的输出",
     "lr_lambda gives no schedule that changes from step to step, so get_scheduler cannot be checked":
         "lr_lambda 没有任何一种调度会随步数变化，因此无法检查 get_scheduler",
+    ("your output changes from one run to the next on the same input, where it must not (eval mode, or no"
+     " dropout): a dropout stays on; use the module's own dropout (self.dropout), which eval() turns off"):
+        "同样的输入，你的输出每次运行都不一样，而这里不应如此（评估模式，或没有 dropout）：有 dropout 一直开着；"
+        "请使用模块自己的 dropout（self.dropout），eval() 会把它关掉",
     "your code ended the process running it (sys.exit, os._exit or a crash)":
         "你的代码结束了运行它的进程（sys.exit、os._exit 或程序崩溃）",
 }
