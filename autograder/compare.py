@@ -202,18 +202,20 @@ def candidates(probe, exercise, want, yours=None, raised=None, atol=ATOL, rtol=R
 PASSED = {}
 
 
-def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, also=None, axes=None):
+def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, also=None, axes=None, fed=None):
     """Run probe on the student's module and the reference's; raise Wrong unless they agree.
 
     also: a second module-like whose answer is accepted too (the reference's wiring around the
-    student's own pieces, so that a slip in one method costs that method's checks only)."""
+    student's own pieces, so that a slip in one method costs that method's checks only).
+    fed: (English, Chinese) words for what the check feeds in, said before a generic line."""
+    said = (lambda line: f"with {fed[0]}: {line}") if fed else (lambda line: line)
     want = _reference_answer(probe, reference)
     try:
         yours = probe(student)
         if isinstance(student, Remote):
             student._child.flush()  # what the probe made and never used (see Remote) raises here, if anywhere
     except StudentError as exc:
-        raise Wrong(diagnose_error(exercise, exc), candidates(probe, exercise, want, raised=exc)) from None
+        raise Wrong(said(diagnose_error(exercise, exc)), candidates(probe, exercise, want, raised=exc)) from None
     gap = difference(yours, want, atol, rtol)
     if gap is not None and also is not None:
         try:
@@ -230,7 +232,7 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, 
         raise Wrong(RANDOM, certain=True)
     if axes:
         gap = difference(yours, want, atol, rtol, axes)
-    raise Wrong(gap, candidates(probe, exercise, want, yours, atol=atol, rtol=rtol))
+    raise Wrong(said(gap), candidates(probe, exercise, want, yours, atol=atol, rtol=rtol))
 
 
 # Every check's answer is deterministic (eval mode, or deterministic stand-ins for dropout): one that

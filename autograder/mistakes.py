@@ -466,6 +466,7 @@ ZH = {
     'feed_forward.activation_after_output': '激活函数放在了 output_layer 之后；它应位于两个线性层之间',
     'feed_forward.adds_residual': 'FeedForward 把输入加到了输出上；残差连接属于 Transformer 块，而不是 FeedForward',
     'feed_forward.dropout_twice': 'dropout 用了两次；只需在激活函数和 output_layer 之间用一次',
+    'transformer_block.eps_default': '层归一化的 eps 默认值应为 1e-5（题目规定 LayerNorm(hidden_size, eps=1e-5)）',
     'transformer_block.ignores_eps_argument': '层归一化忽略了参数 eps：请使用 self.eps，而不是一个固定的数',
     'transformer_block.no_eps': '缺少 eps：应除以 sqrt(var + eps)，这样几乎恒定的一行也不会数值爆炸',
     'transformer_block.weight_bias_swapped': 'weight 和 bias 用反了：先乘以 weight，再加上 bias',

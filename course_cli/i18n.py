@@ -40,6 +40,7 @@ PHRASES = {
 # words translated; the others are values copied as they are (FIELDS: what a value may look like). The first template that matches the whole line wins: specific ones first.
 TEMPLATES = (
     ("all {n} checks passed", "全部 {n} 项检查都通过了"),
+    ("with {fed}: {line}", "输入为{fed}时：{line}"),
     ("{line} ({n} checks)", "{line}（{n} 项检查）"),
     ("at {at}: yours {x}, a {dtype} tensor equal to {y} (largest difference {gap})",
      "在 {at} 处：你的结果是 {x}，应为与 {y} 相等的 {dtype} 张量（最大差值 {gap}）"),
@@ -97,7 +98,8 @@ _COMPILED = [(_regex(en), en, zh) for en, zh in TEMPLATES]
 @lru_cache(maxsize=None)
 def phrases():
     """{English: Chinese} of every fixed phrase: PHRASES, the catalog's sentences and the hidden
-    checks' labels (the first two lines of each test's docstring), where the autograder is installed."""
+    checks' labels (the first two lines of each test's docstring) and what they feed in (each check's
+    fed=(English, Chinese)), where the autograder is installed."""
     table = dict(PHRASES)
     try:
         from autograder import mistakes
@@ -106,7 +108,12 @@ def phrases():
     table.update({m.sentence: m.zh for m in mistakes.MISTAKES if m.zh})
     hidden = Path(mistakes.__file__).resolve().parent / "hidden"
     for file in sorted(hidden.glob("test_*.py")):
-        for node in ast.parse(file.read_text(encoding="utf-8")).body:
+        tree = ast.parse(file.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "fed" and isinstance(node.value, ast.Tuple):
+                en, zh = (ast.literal_eval(v) for v in node.value.elts)
+                table[en] = zh
+        for node in tree.body:
             doc = ast.get_docstring(node) if isinstance(node, ast.FunctionDef) else None
             lines = [x.strip() for x in (doc or "").splitlines() if x.strip()]
             if len(lines) >= 2:
@@ -138,7 +145,11 @@ def _zh(line):
             continue
         fields = {}
         for name, value in match.groupdict().items():
-            if name == "line":
+            if name == "fed":
+                if value not in known:
+                    break
+                value = known[value]
+            elif name == "line":
                 value = _zh(value)
                 if value is None:
                     break

@@ -61,3 +61,10 @@ def test_localize_report_translates_feedback_and_test_names_and_leaves_the_input
     assert zh["results"][0]["exercises"]["warmup"]["feedback"] == ["全部 9 项检查都通过了"]
     assert zh["results"][0]["exercises"]["warmup"]["tests"][0]["name"] == "warmup: noam 的非法参数：预热步数 < 1、step 为负、总步数 <= 0"
     assert report["results"][0]["exercises"]["warmup"]["feedback"] == ["all 9 checks passed"]
+
+
+def test_what_a_check_fed_in_is_said_in_chinese_too():
+    line = ("softmax(q k^T / sqrt(dk)) v, and the weights: with batch 2, 3 heads, length 4, dk 8, no mask: "
+            "at [0][0, 2, 2, 3] (example 0, head 2, query 2, column 3): yours 1.29956, expected 2.25649 (largest difference 0.957)")
+    assert localize(line, "zh") == ("softmax(q k^T / sqrt(dk)) v，以及注意力权重：输入为批次 2、3 个头、长度 4、dk 为 8、无掩码时："
+                                    "在 [0][0, 2, 2, 3] (样本 0, 头 2, query 2, 列 3) 处：你的结果是 1.29956，正确值是 2.25649（最大差值 0.957）")

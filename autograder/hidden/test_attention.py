@@ -17,8 +17,10 @@ def test_scaled_softmax_without_mask(check):
     """softmax(q k^T / sqrt(dk)) v, and the weights
     softmax(q k^T / sqrt(dk)) v，以及注意力权重
     """
-    check(lambda m: m.Attention()(Q, K, V))
-    check(lambda m: m.Attention()(Q[0, 0], K[0, 0], V[0, 0]))
+    check(lambda m: m.Attention()(Q, K, V),
+          fed=('batch 2, 3 heads, length 4, dk 8, no mask', '批次 2、3 个头、长度 4、dk 为 8、无掩码'))
+    check(lambda m: m.Attention()(Q[0, 0], K[0, 0], V[0, 0]),
+          fed=('one (4, 8) query, key and value, no batch axes', '单个 (4, 8) 的 query、key、value，无批次维'))
 
 
 @pytest.mark.points(2)
@@ -27,7 +29,8 @@ def test_query_and_key_lengths_differ_and_dv_differs_from_dk(check):
     Lq != Lk 且 dv != dk
     """
     q, k, v = randn(2, 5, 6, seed=4), randn(2, 7, 6, seed=5), randn(2, 7, 3, seed=6)
-    check(lambda m: m.Attention()(q, k, v))
+    check(lambda m: m.Attention()(q, k, v),
+          fed=('batch 2, 5 queries, 7 keys, dk 6, dv 3', '批次 2、5 个 query、7 个 key、dk 为 6、dv 为 3'))
     check(lambda m: m.Attention()(q, k, v, mask=padding_mask([7, 2], 7)[:, 0]))
 
 
@@ -36,8 +39,10 @@ def test_padding_mask_blocks_keys(check):
     """a (B, 1, 1, L) padding mask, different per example
     (B, 1, 1, L) 的填充掩码，每个样本各不相同
     """
-    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([4, 2], 4)))
-    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([1, 3], 4)))
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([4, 2], 4)),
+          fed=('batch 2, lengths 4 and 2, a padding mask', '批次 2、长度分别为 4 和 2、填充掩码'))
+    check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([1, 3], 4)),
+          fed=('batch 2, lengths 1 and 3, a padding mask', '批次 2、长度分别为 1 和 3、填充掩码'))
 
 
 @pytest.mark.points(1)
@@ -56,7 +61,8 @@ def test_fully_blocked_query_row_stays_finite(check):
     """
     mask = torch.ones(2, 1, 4, 4, dtype=torch.bool)
     mask[0, 0, 1] = False  # query 1 of example 0 sees nothing
-    check(lambda m: m.Attention()(Q, K, V, mask=mask))
+    check(lambda m: m.Attention()(Q, K, V, mask=mask),
+          fed=('a mask that blocks every key of query 1 in example 0', '一个屏蔽样本 0 中 query 1 所有 key 的掩码'))
     check(lambda m: m.Attention()(Q, K, V, mask=padding_mask([0, 4], 4)))
 
 
@@ -94,4 +100,5 @@ def test_attention_with_the_causal_mask(check):
     """attention under subsequent_mask
     使用 subsequent_mask 的注意力
     """
-    check(lambda m: m.Attention()(Q, K, V, mask=m.subsequent_mask(4)))
+    check(lambda m: m.Attention()(Q, K, V, mask=m.subsequent_mask(4)),
+          fed=('length 4 under the causal mask', '长度 4、因果掩码'))

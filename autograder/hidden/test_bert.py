@@ -51,7 +51,8 @@ def test_real_tokens_match_reference(check):
     """outputs at real tokens, batch == heads with different padding per example
     真实词位置上的输出，批次大小等于头数，每个样本的填充各不相同
     """
-    check(lambda m: at_real_tokens(bert(m), IDS, TYPES))
+    check(lambda m: at_real_tokens(bert(m), IDS, TYPES),
+          fed=('batch 2, lengths 8 and 6 then [PAD], 2 heads', '批次 2、长度分别为 8 和 6、其后为 [PAD]、2 个头'))
     ids = torch.tensor([[5, 6, 7, 0], [8, 0, 0, 0], [9, 10, 11, 12]])
     check(lambda m: at_real_tokens(bert(m, seed=1), ids, (ids > 6).long() * (ids > 0)))
 

@@ -24,7 +24,8 @@ def test_forward_matches_reference(check):
     """W2 GELU(W1 x + b1) + b2
     W2 GELU(W1 x + b1) + b2
     """
-    check(lambda m: make(m, "FeedForward", 8, dropout=0.0)(X))
+    check(lambda m: make(m, "FeedForward", 8, dropout=0.0)(X),
+          fed=('batch 2, length 5, hidden 8', '批次 2、长度 5、隐藏维度 8'))
     check(lambda m: make(m, "FeedForward", 12, dropout=0.0, seed=1)(randn(1, 3, 12, seed=2, scale=3.0)))
 
 
@@ -42,6 +43,7 @@ def test_dropout_sits_between_activation_and_output_layer(check):
     """dropout after the activation, before output_layer, and only in training
     dropout 位于激活函数之后、output_layer 之前，且只在训练时生效
     """
-    check(lambda m: make(m, "FeedForward", 8, dropout=0.5)(X))  # eval mode: no dropout at all
+    check(lambda m: make(m, "FeedForward", 8, dropout=0.5)(X),
+          fed=('dropout 0.5 in eval mode', '评估模式下 dropout 为 0.5'))  # eval mode: no dropout at all
     # a deterministic stand-in for dropout shows where it is applied
     check(lambda m: with_submodules(make(m, "FeedForward", 8, dropout=0.0, train=True), dropout=dropout_standin(0.25))(X))

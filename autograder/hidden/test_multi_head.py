@@ -39,7 +39,8 @@ def test_split_heads_gives_head_k_features_k_times_d(check):
     """split_heads: (B, L, H) -> (B, h, L, d), head k owns features k*d ... (k+1)*d - 1
     split_heads：(B, L, H) -> (B, h, L, d)，第 k 个头拥有特征 k*d ... (k+1)*d - 1
     """
-    check(lambda m: m.MultiHeadedAttention(2, 8).split_heads(X))
+    check(lambda m: m.MultiHeadedAttention(2, 8).split_heads(X),
+          fed=('x of shape (2, 5, 8), 2 heads', '形状为 (2, 5, 8) 的 x、2 个头'))
     check(lambda m: m.MultiHeadedAttention(3, 12).split_heads(randn(3, 4, 12, seed=2)))
 
 
@@ -48,7 +49,8 @@ def test_merge_heads_inverts_split_heads(check):
     """merge_heads: (B, h, L, d) -> (B, L, H)
     merge_heads：(B, h, L, d) -> (B, L, H)
     """
-    check(lambda m: m.MultiHeadedAttention(2, 8).merge_heads(randn(2, 2, 5, 4, seed=3)))
+    check(lambda m: m.MultiHeadedAttention(2, 8).merge_heads(randn(2, 2, 5, 4, seed=3)),
+          fed=('a (2, 2, 5, 4) tensor, 2 heads of 4 features', '形状为 (2, 2, 5, 4) 的张量、2 个头、每头 4 个特征'))
     check(lambda m: m.MultiHeadedAttention(4, 8).merge_heads(randn(1, 4, 3, 2, seed=4)))
 
 
@@ -72,9 +74,11 @@ def test_forward_matches_reference(check, student, ref):
     自注意力的输出，带掩码与不带掩码
     """
     own = own_heads(student, ref)
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X), also=own)
+    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X), also=own,
+          fed=('batch 2, length 5, hidden 8, 2 heads, no mask', '批次 2、长度 5、隐藏维度 8、2 个头、无掩码'))
     # batch == heads, with different padding per example: a mask on the wrong axis shows.
-    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, padding_mask([5, 2], 5)), also=own)
+    check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, padding_mask([5, 2], 5)), also=own,
+          fed=('batch 2, lengths 5 and 2, a padding mask, 2 heads', '批次 2、长度分别为 5 和 2、填充掩码、2 个头'))
     check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.0)(X, padding_mask([3, 4], 5, square=True, dtype=torch.long)),
           also=own)
     check(lambda m: make(m, "MultiHeadedAttention", 4, 16, dropout=0.0, seed=1)(randn(3, 6, 16, seed=5), padding_mask([6, 1, 3], 6)),

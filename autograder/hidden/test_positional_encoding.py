@@ -26,7 +26,8 @@ def test_table_matches_the_formula(check):
     """The table pe[0, p, 2i] = sin(p / 10000^(2i/E)), pe[0, p, 2i+1] = cos(...)
     位置编码表 pe[0, p, 2i] = sin(p / 10000^(2i/E))，pe[0, p, 2i+1] = cos(...)
     """
-    check(lambda m: m.PositionalEmbedding(16, 64).pe, atol=table_tolerance(64))
+    check(lambda m: m.PositionalEmbedding(16, 64).pe, atol=table_tolerance(64),
+          fed=('embed_size 16, max_len 64', 'embed_size 为 16、max_len 为 64'))
     check(lambda m: m.PositionalEmbedding(6, 512).pe, atol=table_tolerance(512))
 
 

@@ -26,7 +26,8 @@ def test_layer_norm_matches_the_formula(check):
     """(x - mean) / sqrt(var + eps) * weight + bias over the last dimension
     沿最后一维计算 (x - mean) / sqrt(var + eps) * weight + bias
     """
-    check(lambda m: make(m, "LayerNorm", 8)(X))
+    check(lambda m: make(m, "LayerNorm", 8)(X),
+          fed=('batch 2, length 5, hidden 8', '批次 2、长度 5、隐藏维度 8'))
     check(lambda m: make(m, "LayerNorm", 12, seed=1)(randn(3, 4, 12, seed=2, scale=0.5)))
 
 
@@ -35,7 +36,8 @@ def test_layer_norm_with_small_variance(check):
     """inputs whose variance is close to eps
     方差接近 eps 的输入
     """
-    check(lambda m: make(m, "LayerNorm", 8)(randn(2, 5, 8, seed=3, scale=3e-3)))
+    check(lambda m: make(m, "LayerNorm", 8)(randn(2, 5, 8, seed=3, scale=3e-3)),
+          fed=('rows whose variance is about 1e-5', '方差约为 1e-5 的行'))
 
 
 @pytest.mark.points(1)
@@ -73,7 +75,8 @@ def test_block_matches_reference(check):
     """the post-LN block, with distinct random weights in every sub-layer (a correct LayerNorm in place of yours)
     post-LN 结构的块，每个子层的随机权重各不相同（用正确的层归一化代替你的）
     """
-    check(lambda m: block(m, 8, 2, 5)(X, padding_mask([5, 3], 5)))
+    check(lambda m: block(m, 8, 2, 5)(X, padding_mask([5, 3], 5)),
+          fed=('batch 2, lengths 5 and 3, a padding mask, 2 heads', '批次 2、长度分别为 5 和 3、填充掩码、2 个头'))
     check(lambda m: block(m, 12, 3, 4, seed=1)(randn(3, 4, 12, seed=7)))
 
 
@@ -82,7 +85,8 @@ def test_block_dropout_positions(check):
     """dropout1 and dropout2 act on each sub-layer's output, before the residual sum, and only in training
     dropout1 和 dropout2 作用在各子层的输出上、残差相加之前，且只在训练时生效
     """
-    check(lambda m: block(m, 8, 2, 5, dropout=0.5)(X, padding_mask([5, 3], 5)))  # eval mode: no dropout at all
+    check(lambda m: block(m, 8, 2, 5, dropout=0.5)(X, padding_mask([5, 3], 5)),
+          fed=('dropout 0.5 in eval mode', '评估模式下 dropout 为 0.5'))  # eval mode: no dropout at all
     # deterministic stand-ins for dropout1 and dropout2 show where each one is applied
     check(lambda m: block(m, 8, 2, 5, train=True, dropout1=dropout_standin(0.2), dropout2=dropout_standin(0.3))(X))
 

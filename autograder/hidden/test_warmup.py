@@ -20,7 +20,8 @@ def test_linear_warmup_then_linear_decay(check):
     """linear: step / W, then (T - step) / (T - W), clamped at 0
     linear：先是 step / W，然后是 (T - step) / (T - W)，下限截断为 0
     """
-    check(lambda m: table(m, "linear"))
+    check(lambda m: table(m, "linear"),
+          fed=('W 10, T 100, steps 0 to 190', 'W 为 10、T 为 100、第 0 到 190 步'))
     check(lambda m: table(m, "linear", 3, 7, range(10)))
 
 
@@ -29,7 +30,8 @@ def test_cosine_warmup_then_half_cosine_decay(check):
     """cosine: step / W, then (1 + cos(pi p)) / 2
     cosine：先是 step / W，然后是 (1 + cos(pi p)) / 2
     """
-    check(lambda m: table(m, "cosine"))
+    check(lambda m: table(m, "cosine"),
+          fed=('W 10, T 100, steps 0 to 190', 'W 为 10、T 为 100、第 0 到 190 步'))
     check(lambda m: table(m, "cosine", 3, 7, range(10)))
 
 
@@ -38,7 +40,8 @@ def test_noam_peaks_at_one_on_step_W(check):
     """noam: min(s / W, sqrt(W / s)), s = max(step, 1)
     noam：min(s / W, sqrt(W / s))，s = max(step, 1)
     """
-    check(lambda m: table(m, "noam"))
+    check(lambda m: table(m, "noam"),
+          fed=('W 10, T 100, steps 0 to 190', 'W 为 10、T 为 100、第 0 到 190 步'))
     check(lambda m: table(m, "noam", 4, 10, (0, 1, 3, 4, 5, 16, 400)))
     check(lambda m: table(m, "noam", 1, 1, (0, 1, 2)))
 
@@ -50,7 +53,8 @@ def test_linear_edge_cases(check):
     linear 在预热步数为 0、预热步数等于总步数、总步数为 1 时的情况
     """
     check(lambda m: table(m, "linear", 0, 10, (0, 1, 5, 10, 11)))
-    check(lambda m: table(m, "linear", 10, 10, (0, 5, 9, 10, 11)))
+    check(lambda m: table(m, "linear", 10, 10, (0, 5, 9, 10, 11)),
+          fed=('W 10 equal to T 10', 'W 和 T 都为 10'))
     check(lambda m: table(m, "linear", 1, 1, (0, 1, 2)))
 
 
@@ -60,7 +64,8 @@ def test_cosine_edge_cases(check):
     cosine 在预热步数为 0、预热步数等于总步数、总步数为 1 时的情况
     """
     check(lambda m: table(m, "cosine", 0, 10, (0, 1, 5, 10, 11)))
-    check(lambda m: table(m, "cosine", 10, 10, (0, 5, 9, 10, 11)))
+    check(lambda m: table(m, "cosine", 10, 10, (0, 5, 9, 10, 11)),
+          fed=('W 10 equal to T 10', 'W 和 T 都为 10'))
     check(lambda m: table(m, "cosine", 1, 1, (0, 1, 2)))
 
 
