@@ -47,15 +47,18 @@ def test_noam_peaks_at_one_on_step_W(check):
 
 
 # Each schedule on its own: a slip in one costs only that schedule's checks.
+def edge_cases(check, schedule):
+    check(lambda m: table(m, schedule, 0, 10, (0, 1, 5, 10, 11)))
+    check(lambda m: table(m, schedule, 10, 10, (0, 5, 9, 10, 11)), fed=('W 10 equal to T 10', 'W 和 T 都为 10'))
+    check(lambda m: table(m, schedule, 1, 1, (0, 1, 2)))
+
+
 @pytest.mark.points(1)
 def test_linear_edge_cases(check):
     """linear with warmup 0, warmup == total, total 1
     linear 在预热步数为 0、预热步数等于总步数、总步数为 1 时的情况
     """
-    check(lambda m: table(m, "linear", 0, 10, (0, 1, 5, 10, 11)))
-    check(lambda m: table(m, "linear", 10, 10, (0, 5, 9, 10, 11)),
-          fed=('W 10 equal to T 10', 'W 和 T 都为 10'))
-    check(lambda m: table(m, "linear", 1, 1, (0, 1, 2)))
+    edge_cases(check, "linear")
 
 
 @pytest.mark.points(1)
@@ -63,10 +66,7 @@ def test_cosine_edge_cases(check):
     """cosine with warmup 0, warmup == total, total 1
     cosine 在预热步数为 0、预热步数等于总步数、总步数为 1 时的情况
     """
-    check(lambda m: table(m, "cosine", 0, 10, (0, 1, 5, 10, 11)))
-    check(lambda m: table(m, "cosine", 10, 10, (0, 5, 9, 10, 11)),
-          fed=('W 10 equal to T 10', 'W 和 T 都为 10'))
-    check(lambda m: table(m, "cosine", 1, 1, (0, 1, 2)))
+    edge_cases(check, "cosine")
 
 
 def refused(m, bad):
