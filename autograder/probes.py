@@ -81,6 +81,18 @@ def call_keeping_args(fn, *args, **kwargs):
     return fn(*copies, **kwargs), copies
 
 
+def kept_and_computed(fn, *args):
+    """(the arguments as a call left them, whether its output is computed from the first one): the
+    output must change when the first argument does, and must not be that argument itself, so that
+    a forward that returns zeros, a constant or its input earns nothing here."""
+    result, after = call_keeping_args(fn, *args)
+    output = result[0] if isinstance(result, (tuple, list)) else result
+    other = fn(args[0] * 1.5 + 0.25, *args[1:])
+    other = other[0] if isinstance(other, (tuple, list)) else other
+    same_shape = isinstance(output, torch.Tensor) and output.shape == args[0].shape
+    return after, not torch.equal(output, other), not (same_shape and torch.equal(output, args[0]))
+
+
 def sgd(lr):
     """torch.optim.SGD over one zero parameter, built without importing torch._dynamo.
 

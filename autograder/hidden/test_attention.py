@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from autograder.probes import call_keeping_args, padding_mask, randn
+from autograder.probes import kept_and_computed, padding_mask, randn
 
 pytestmark = pytest.mark.exercise("attention")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -83,7 +83,7 @@ def test_inputs_are_not_modified(check):
     query、key、value 和掩码保持不变
     """
     mask = padding_mask([2, 3], 4)
-    check(lambda m: call_keeping_args(m.Attention(), Q, K, V, mask)[1])
+    check(lambda m: kept_and_computed(m.Attention(), Q, K, V, mask))
 
 
 @pytest.mark.points(2)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from autograder.compare import Wrong
-from autograder.probes import call_keeping_args, dropout_standin, make, padding_mask, raised, randn, with_submodules
+from autograder.probes import dropout_standin, kept_and_computed, make, padding_mask, raised, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("multi_head")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -111,4 +111,4 @@ def test_input_is_not_modified(check):
     """x and the mask are left as they were
     x 和掩码保持不变
     """
-    check(lambda m: call_keeping_args(make(m, "MultiHeadedAttention", 2, 8, dropout=0.0), X, padding_mask([5, 2], 5))[1])
+    check(lambda m: kept_and_computed(make(m, "MultiHeadedAttention", 2, 8, dropout=0.0), X, padding_mask([5, 2], 5)))
