@@ -7,9 +7,12 @@ catalogued mistake that gives the student's exact answer, and otherwise shows
 a small "yours vs expected" excerpt.
 """
 import contextlib
+import importlib
 import math
 
 import torch
+
+from course_cli.assignment import ASSIGNMENT
 
 from . import mistakes
 from .remote import Remote, StudentError
@@ -18,11 +21,19 @@ ATOL = RTOL = 1e-7  # float64; equivalent formulations agree to ~1e-14
 
 
 class Wrong(AssertionError):
-    """A check the student's code failed, with the sentence to tell them."""
+    """A check the student's code failed, with the line to tell them.
+
+    candidates: the catalogued mistakes whose patch gives the student's answer on this check;
+    `resolve` names one only if it explains every failed check of the exercise. certain: the
+    message itself is an observation of the student's code (fail), true whatever else failed."""
+
+    def __init__(self, message, candidates=(), certain=False):
+        super().__init__(message)
+        self.candidates, self.certain = tuple(candidates), certain
 
 
 def fail(mistake_id):
-    raise Wrong(mistakes.BY_ID[mistake_id].sentence)
+    raise Wrong(mistakes.BY_ID[mistake_id].sentence, (mistake_id,), certain=True)
 
 
 def _flatten(value, path=""):
@@ -36,8 +47,8 @@ def _flatten(value, path=""):
         yield path, value
 
 
-def difference(yours, expected, atol=ATOL, rtol=RTOL):
-    """None when the two agree, else a one-line excerpt of the first disagreement."""
+def difference(yours, expected, atol=ATOL, rtol=RTOL, axes=None):
+    """None when the two agree, else an excerpt of the first disagreement (axes: {rank: axis names})."""
     a, b = list(_flatten(yours)), list(_flatten(expected))
     if len(a) != len(b):
         return f"returned {len(a)} values, expected {len(b)}"
@@ -51,7 +62,7 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL):
                 return f"{where or 'the result'} has shape {tuple(x.shape)}, expected {tuple(y.shape)}"
             if x.dtype == torch.bool or y.dtype == torch.bool:
                 if x.dtype != y.dtype or not torch.equal(x, y):
-                    return _excerpt(where, x, y, f"a {y.dtype} tensor equal to")
+                    return _excerpt(where, x, y, f"a {y.dtype} tensor equal to", axes)
                 continue
             x64, y64 = x.detach().to(torch.float64), y.detach().to(torch.float64)
             if torch.isnan(x64).any() and not torch.isnan(y64).any():
@@ -61,7 +72,7 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL):
                 tol = atol.max()
             close = ((x64 - y64).abs() <= tol + rtol * y64.abs()) | (torch.isnan(x64) & torch.isnan(y64))
             if not bool(close.all()):
-                return _excerpt(where, x64, y64)
+                return _excerpt(where, x64, y64, axes=axes)
         elif isinstance(y, float) or isinstance(x, float):
             if not isinstance(x, (int, float)) or isinstance(x, bool):
                 return f"{where or 'the result'} is {x!r}, expected {y!r}"
@@ -77,7 +88,10 @@ def _broadcasts(a, b):
     return all(m == n or 1 in (m, n) for m, n in zip(reversed(a), reversed(b)))
 
 
-def _excerpt(where, x, y, expected_word="expected"):
+def _excerpt(where, x, y, expected_word="expected", axes=None):
+    """One line naming the largest difference (what its index means, when the check says), then a few
+    values around it along the last axis, yours above expected (the feedback page shows them; the
+    terminal shows the first line)."""
     x, y = x.to(torch.float64), y.to(torch.float64)
     gap = (x - y).abs()
     gap = torch.where(torch.isnan(gap), torch.full_like(gap, math.inf), gap)
@@ -87,17 +101,28 @@ def _excerpt(where, x, y, expected_word="expected"):
         index.insert(0, i)
     index = tuple(index)
     at = f"{where}{list(index)}" if index else (where or "the result")
-    return (f"at {at}: yours {x[index].item():.6g}, {expected_word} {y[index].item():.6g}"
+    names = (axes or {}).get(len(index))
+    if names:
+        at += " (" + ", ".join(f"{name} {i}" for name, i in zip(names, index)) + ")"
+    line = (f"at {at}: yours {x[index].item():.6g}, {expected_word} {y[index].item():.6g}"
             f" (largest difference {gap.max().item():.3g})")
+    if not index:
+        return line
+    row, j = index[:-1], index[-1]
+    columns = range(max(0, j - 2), min(x.shape[-1], j + 3))
+    label = names[-1] if names else "index"
+    cells = lambda t: " ".join(f"{t[row + (c,)].item():>12.7g}" for c in columns)
+    return (f"{line}\n{label:>10} " + " ".join(f"{c:>12}" for c in columns)
+            + f"\n{'yours':>10} {cells(x)}\n{expected_word.split()[-1]:>10} {cells(y)}")
 
 
 def diagnose_error(exercise, exc):
-    """The sentence for an exception the student's code raised."""
+    """The line for an exception the student's code raised: what it raised, and where (the function
+    and line of the student's file, from the traceback). It never guesses a mistake from the
+    exception's type: expect() offers the catalog's candidates, and resolve() picks one only when it
+    explains every failed check."""
     if exc.type == "NotImplementedError":
         return f"not implemented yet ({exc.message})" if exc.message else "not implemented yet"
-    for m in mistakes.for_exercise(exercise):
-        if m.error and m.error_matches(exc):
-            return f"{m.sentence} [{exc}]"
     return f"your code raised {exc}"
 
 
@@ -129,37 +154,130 @@ def _freeze(value):
     return None
 
 
+def _answer(probe, module):
+    """("ok", probe(module)) or ("raised", the exception's type name): computed once per probe, captured
+    values and module, since it is the same for every submission (the reference, or a catalogued mutant)."""
+    closure = probe.__closure__ or ()
+    cells = tuple(_freeze(c.cell_contents) for c in closure)
+    key = None
+    if not any(f is None and c.cell_contents is not None for f, c in zip(cells, closure)):
+        key = (probe.__code__, module.__name__, cells)
+        if key in _REFERENCE_ANSWERS:
+            return _REFERENCE_ANSWERS[key]
+    try:
+        with _inputs_restored(probe):  # a mutant runs here, and some mutants modify their inputs
+            answer = ("ok", probe(module))
+    except Exception as exc:
+        answer = ("raised", type(exc).__name__)
+    if key is not None:
+        _REFERENCE_ANSWERS[key] = answer
+    return answer
+
+
 def _reference_answer(probe, reference):
-    """probe(reference), computed once per probe and captured values: it is the same for every submission."""
-    cells = tuple(_freeze(c.cell_contents) for c in probe.__closure__ or ())
-    if any(f is None and c.cell_contents is not None for f, c in zip(cells, probe.__closure__ or ())):
-        return probe(reference)
-    key = (probe.__code__, reference.__name__, cells)
-    if key not in _REFERENCE_ANSWERS:
-        _REFERENCE_ANSWERS[key] = probe(reference)
-    return _REFERENCE_ANSWERS[key]
+    status, value = _answer(probe, reference)
+    if status != "ok":
+        raise RuntimeError(f"the reference raised {value} on a hidden check")
+    return value
 
 
-def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL):
-    """Run probe on the student's module and the reference's; raise Wrong unless they agree."""
+def candidates(probe, exercise, want, yours=None, raised=None, atol=ATOL, rtol=RTOL):
+    """The catalogued mistakes of `exercise` whose patch gives what the student gave on this check:
+    the same answer (and not the reference's), or an exception of the same type."""
+    found = []
+    for m in mistakes.for_exercise(exercise):
+        if not m.patch:
+            continue
+        status, theirs = _answer(probe, mistakes.mutant(m))
+        if raised is not None:
+            if status == "raised" and theirs == raised.type and (not m.error or m.error_matches(raised)):
+                found.append(m.id)
+        elif status == "ok" and difference(yours, theirs, atol, rtol) is None and difference(theirs, want, atol, rtol) is not None:
+            found.append(m.id)
+    return tuple(found)
+
+
+# (submission, exercise) -> [(probe, atol, rtol)] of the checks the student passed, so that resolve() can
+# tell whether a candidate mistake would have failed one of them.
+PASSED = {}
+
+
+def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, also=None, axes=None, fed=None):
+    """Run probe on the student's module and the reference's; raise Wrong unless they agree.
+
+    also: a second module-like whose answer is accepted too (the reference's wiring around the
+    student's own pieces, so that a slip in one method costs that method's checks only).
+    fed: (English, Chinese) words for what the check feeds in, said before a generic line."""
+    said = (lambda line: f"with {fed[0]}: {line}") if fed else (lambda line: line)
     want = _reference_answer(probe, reference)
     try:
         yours = probe(student)
         if isinstance(student, Remote):
             student._child.flush()  # what the probe made and never used (see Remote) raises here, if anywhere
     except StudentError as exc:
-        raise Wrong(diagnose_error(exercise, exc)) from None
+        raise Wrong(said(diagnose_error(exercise, exc)), candidates(probe, exercise, want, raised=exc)) from None
     gap = difference(yours, want, atol, rtol)
-    if gap is None:
-        return yours
-    for m in mistakes.for_exercise(exercise):
-        if not m.patch:
-            continue
+    if gap is not None and also is not None:
         try:
-            with _inputs_restored(probe):  # a mutant runs here, and some mutants modify their inputs
-                theirs = probe(mistakes.mutant(m))
-        except Exception:
+            alternative = probe(also)
+        except Exception:  # the student's piece raised, or does not fit the reference's wiring
+            alternative = None
+        if alternative is not None and difference(yours, alternative, atol, rtol) is None:
+            return yours
+    if gap is None:
+        if key is not None:
+            PASSED.setdefault(key, []).append((probe, atol, rtol))
+        return yours
+    if _changes_between_runs(probe, student, yours, atol, rtol):
+        raise Wrong(RANDOM, certain=True)
+    if axes:
+        gap = difference(yours, want, atol, rtol, axes)
+    raise Wrong(said(gap), candidates(probe, exercise, want, yours, atol=atol, rtol=rtol))
+
+
+# Every check's answer is deterministic (eval mode, or deterministic stand-ins for dropout): one that
+# changes between two runs on the same input can only come from randomness left on.
+RANDOM = ("your output changes from one run to the next on the same input, where it must not (eval mode, or no"
+          " dropout): a dropout stays on; use the module's own dropout (self.dropout), which eval() turns off")
+
+
+def _changes_between_runs(probe, student, yours, atol, rtol):
+    try:
+        again = probe(student)
+        if isinstance(student, Remote):
+            student._child.flush()
+    except StudentError:
+        return False
+    return difference(yours, again, atol, rtol) is not None
+
+
+def _explains_passed(mistake_id, exercise, passed):
+    """Whether the mistake's patch also passes every check the student passed."""
+    mutant = mistakes.mutant(mistakes.BY_ID[mistake_id])
+    reference = importlib.import_module(f"solutions.{ASSIGNMENT}.{exercise}")
+    for probe, atol, rtol in passed:
+        status, theirs = _answer(probe, mutant)
+        if status != "ok" or difference(theirs, _reference_answer(probe, reference), atol, rtol) is not None:
+            return False
+    return True
+
+
+def resolve(records):
+    """Name a catalogued mistake only where it is true: for each submission's exercise, the first
+    mistake that is a candidate of every failed check and passes every check the student passed.
+    Its sentence replaces those checks' generic lines; otherwise they stay. Returns the records."""
+    groups = {}
+    for r in records:
+        groups.setdefault((r["submission"], r["exercise"]), []).append(r)
+    for key, group in groups.items():
+        passed = PASSED.pop(key, [])
+        failed = [r for r in group if not r["passed"] and not r["fatal"] and not r.get("certain")]
+        if not failed:
             continue
-        if difference(yours, theirs, atol, rtol) is None and difference(theirs, want, atol, rtol) is not None:
-            raise Wrong(m.sentence)
-    raise Wrong(gap)
+        common = set.intersection(*(set(r.get("candidates") or ()) for r in failed))
+        chosen = next((m for m in mistakes.for_exercise(key[1])
+                       if m.id in common and _explains_passed(m.id, key[1], passed)), None)
+        if chosen is not None:
+            for r in failed:
+                r["message"] = chosen.sentence
+    return records

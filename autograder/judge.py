@@ -14,7 +14,7 @@ import torch
 
 from course_cli.assignment import MAX_SCORE
 
-from .compare import Wrong, diagnose_error
+from .compare import Wrong, diagnose_error, resolve
 from .grade import GradingError, build_report
 from .remote import SandboxError, StudentError
 from .session import Fatal
@@ -68,6 +68,9 @@ class Recorder:
         }
         if report.failed:
             record["message"], record["fatal"] = _sentence(exercise, call.excinfo.value)
+            # what compare.resolve needs to name a catalogued mistake only where it explains every failure
+            record["candidates"] = list(getattr(call.excinfo.value, "candidates", ()))
+            record["certain"] = getattr(call.excinfo.value, "certain", False)
         self.records.append(record)
         self.remaining[record["submission"]] -= 1
         if self.remaining[record["submission"]] == 0 and self.progress:
@@ -95,7 +98,7 @@ def run(paths, time_limit, exercises=None, progress=None, total_time_limit=None,
         torch.set_num_threads(threads)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{output.getvalue()[-2000:]}")
-    return build_report(paths, recorder.records, exercises)
+    return build_report(paths, resolve(recorder.records), exercises)
 
 
 def hidden_tests_compute(n=10):

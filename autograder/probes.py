@@ -29,11 +29,16 @@ def _random_state(cls, args, kwargs, seed):
             for name, value in model.state_dict().items()}
 
 
-def make(module, cls, *args, seed=0, train=False, randomize=True, **kwargs):
-    """module.cls(*args, **kwargs) in float64, with the same random weights in every implementation."""
+def make(module, cls, *args, seed=0, train=False, randomize=True, skip=(), **kwargs):
+    """module.cls(*args, **kwargs) in float64, with the same random weights in every implementation.
+
+    skip: submodules whose weights are not loaded (the test replaces them with stand-ins)."""
     then = [("double", (), {})]
     if randomize:
-        then.append(("load_state_dict", (_random_state(cls, args, tuple(sorted(kwargs.items())), seed),), {}))
+        state = _random_state(cls, args, tuple(sorted(kwargs.items())), seed)
+        if skip:
+            state = {k: v for k, v in state.items() if k.split(".")[0] not in skip}
+        then.append(("load_state_dict", (state,), {"strict": not skip}))
     then.append(("train", (train,), {}))
     if isinstance(module, Remote):
         return module.build(cls, args, kwargs, then)
@@ -76,6 +81,18 @@ def call_keeping_args(fn, *args, **kwargs):
     return fn(*copies, **kwargs), copies
 
 
+def kept_and_computed(fn, *args):
+    """(the arguments as a call left them, whether its output is computed from the first one): the
+    output must change when the first argument does, and must not be that argument itself, so that
+    a forward that returns zeros, a constant or its input earns nothing here."""
+    result, after = call_keeping_args(fn, *args)
+    output = result[0] if isinstance(result, (tuple, list)) else result
+    other = fn(args[0] * 1.5 + 0.25, *args[1:])
+    other = other[0] if isinstance(other, (tuple, list)) else other
+    same_shape = isinstance(output, torch.Tensor) and output.shape == args[0].shape
+    return after, not torch.equal(output, other), not (same_shape and torch.equal(output, args[0]))
+
+
 def sgd(lr):
     """torch.optim.SGD over one zero parameter, built without importing torch._dynamo.
 
@@ -103,3 +120,34 @@ def padding_mask(lengths, length, square=False, dtype=torch.bool):
     if square:
         mask = mask.expand(-1, 1, length, -1).clone()
     return mask.to(dtype)
+
+
+def dropout_standin(bound):
+    """A deterministic stand-in for a dropout module: it clamps to [-bound, bound]. Unlike real dropout
+    at p = 0 or 1 it changes every input differently, so the output shows exactly where it is applied."""
+    standin = torch.nn.Hardtanh(-bound, bound)
+    standin.p = 0.5  # read by code that calls F.dropout(x, self.dropout.p, ...)
+    return standin
+
+
+def layer_norm_standin(hidden_size, length, weight, bias, eps=1e-5):
+    """A correct LayerNorm over the last axis of (B, length, hidden_size), built from torch modules only
+    (InstanceNorm1d normalises each row over H, a diagonal Linear scales and shifts): the block's wiring
+    is graded with it in place of the student's LayerNorm, which is graded on its own."""
+    affine = torch.nn.Linear(hidden_size, hidden_size).double()
+    with torch.no_grad():
+        affine.weight.copy_(torch.diag(weight))
+        affine.bias.copy_(bias)
+    return torch.nn.Sequential(torch.nn.InstanceNorm1d(length, eps=eps), affine)
+
+
+def with_submodules(model, **submodules):
+    """model, with each named submodule replaced (on the student's side through a request)."""
+    for name, value in submodules.items():
+        setattr(model, name, value)
+    return model
+
+
+def random_weights(cls, *args, seed=0, **kwargs):
+    """The weights make() loads into cls(*args, **kwargs)."""
+    return _random_state(cls, args, tuple(sorted(kwargs.items())), seed)

@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 
 from . import tables
+from .i18n import DEFAULT as DEFAULT_LANGUAGE
+from .i18n import LANGUAGES, localize_report
+from .language import read_language, write_language
 
 
 def _jobs_default():
@@ -43,8 +46,10 @@ def isolation(echo=True):
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON grading report, and nothing else.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=_jobs_default, show_default="number of cores", help="Grading processes.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="The feedback's language [default: the course's, from ./nbgrader_config.py, else both].")
 @time_limits
-def check(paths, as_json, jobs, time_limit, total_time_limit):
+def check(paths, as_json, jobs, time_limit, total_time_limit, lang):
     """Grade assignment folders with the hidden autograder (instructor)."""
     from .repo import require_autograder
 
@@ -61,6 +66,7 @@ def check(paths, as_json, jobs, time_limit, total_time_limit):
         report = grade(paths, time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit)
     except GradingError as exc:
         raise click.ClickException(str(exc)) from None
+    report = localize_report(report, lang or read_language("."))
     report["isolation"] = isolation(echo=not as_json)
     if as_json:
         from .safe_text import dumps
@@ -188,13 +194,17 @@ def progress_bar(quiet, length, label):
 @click.option("--course-id", required=True, help="The course id students and nbgrader use.")
 @click.option("--exchange", type=click.Path(file_okay=False, path_type=Path), envvar="COURSE_EXCHANGE",
               help="The exchange root [default: nbgrader's; COURSE_EXCHANGE overrides it].")
-def init_command(course_dir, course_id, exchange):
+@click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE, show_default=True,
+              help="The language students read: Chinese, English or both.")
+def init_command(course_dir, course_id, exchange, lang):
     """Create a course directory with its nbgrader configuration (instructor)."""
     from .nbcourse import CourseError
     from .workflow import init_course
 
     try:
-        click.echo(f"wrote {init_course(course_dir, course_id, exchange)}")
+        config = init_course(course_dir, course_id, exchange)
+        write_language(course_dir, lang)
+        click.echo(f"wrote {config}")
     except CourseError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -4,6 +4,7 @@ import os
 import shutil
 from pathlib import Path
 
+from .language import read_language
 from .nbcourse import CourseError, assignment_folder, check_exchange, coursedir, run_exchange
 from .notebook import NOTEBOOK
 from .workflow import REPORTS, check_assignment, stored_results
@@ -32,6 +33,7 @@ def release_feedback(config, assignment, progress=None):
     results = _graded(config, assignment)
     check_exchange(config)
     cd = coursedir(config, assignment)
+    lang = read_language(cd.root)
     artifacts = collect([r["submission"] for r in results.values()])
     pages = {}
     for student, result in results.items():
@@ -42,7 +44,8 @@ def release_feedback(config, assignment, progress=None):
             if (submitted / name).is_file():
                 shutil.copyfile(submitted / name, folder / name)
         timestamp = (folder / "timestamp.txt").read_text(encoding="utf-8").strip() if (folder / "timestamp.txt").is_file() else None
-        pages[student] = render_feedback(result, artifacts[result["submission"]], folder / PAGE, student=student, timestamp=timestamp)
+        pages[student] = render_feedback(result, artifacts[result["submission"]], folder / PAGE, student=student, timestamp=timestamp,
+                                         lang=lang)
         if progress:
             progress(student)
     run_exchange("ReleaseFeedback", config, assignment, "*")

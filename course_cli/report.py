@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .assignment import ASSIGNMENT, EXERCISES, MAX_SCORE
 from .safe_text import html_finalize
+from .i18n import captions, localize_report
 
 TEMPLATES = Path(__file__).parent / "templates"
 SCHEDULE_NAMES = ("linear", "cosine", "noam")
@@ -276,13 +277,16 @@ def _exercise_rows(result):
     return rows
 
 
-def render_feedback(result, artifacts, out_path, student=None, timestamp=None) -> Path:
+def render_feedback(result, artifacts, out_path, student=None, timestamp=None, lang="en") -> Path:
     """Write one submission's feedback page (self-contained HTML) to out_path; return its path.
 
     result: one entry of the grading report's "results"; artifacts: see the module docstring
     (None leaves the pictures out); student: the id shown (default: the submission folder's name);
-    timestamp: a datetime or string (default: result["timestamp"], else "not recorded").
+    timestamp: a datetime or string (default: result["timestamp"], else "not recorded");
+    lang: "zh", "en" or "both", for the page's headings and the feedback's lines (i18n).
     """
+    result = localize_report({"results": [result]}, lang)["results"][0]
+    t, html_lang = captions(lang)
     score, top = float(result.get("score", 0.0)), float(result.get("max_score", MAX_SCORE))
     pictures = None
     if artifacts is not None:
@@ -297,6 +301,7 @@ def render_feedback(result, artifacts, out_path, student=None, timestamp=None) -
         percent=f"{_percent(score, top):.1f}", level=_level(score, top),
         exercises=_exercise_rows(result),
         pictures=pictures,
+        t=t, html_lang=html_lang,
     )
 
 

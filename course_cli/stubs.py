@@ -96,9 +96,11 @@ def strip_solutions(source, number, stem, filename="<source>"):
             raise MarkerError(f"{filename}:{start + 1}: {BEGIN} is never closed by {END}")
         i += 1
         where = label(start + 1)
-        todo = hint or f"implement {where}"
+        todo, _, zh = (hint or f"implement {where}").partition(" || ")
         n = _code_lines(body)
-        out.append(f"{indent}# TODO (exercise {number}): {todo} (roughly {n} line{'s' if n != 1 else ''})\n")
+        out.append(f"{indent}# TODO (exercise {number}): {todo.strip()} (roughly {n} line{'s' if n != 1 else ''})\n")
+        if zh.strip():  # the hint in Chinese, after " || "
+            out.append(f"{indent}# TODO（第 {number} 题）：{zh.strip()}（约 {n} 行）\n")
         if i < len(lines) and _marker(lines[i])[0] == BEGIN_STUB:
             stub_start = i
             i += 1

@@ -52,7 +52,7 @@ def grading_report(report, feedback=True):
         rows = []
         for e in EXERCISES:
             ex = result["exercises"][e.id]
-            first = ex["feedback"][0] if ex["feedback"] else ""
+            first = ex["feedback"][0].splitlines()[0] if ex["feedback"] and ex["feedback"][0] else ""  # the rows: on the page
             more = f" (+{len(ex['feedback']) - 1} more)" if len(ex["feedback"]) > 1 else ""
             rows.append([e.number, e.id, f"{_fmt(ex['score'])}/{_fmt(ex['max_score'])}", first + more if feedback else ""])
         rows.append(["", "total", f"{_fmt(result['score'])}/{_fmt(result['max_score'])}", ""])

@@ -9,7 +9,21 @@ from tests.helpers import COURSE, ROOT
 def test_catalog_is_large_enough_and_ids_are_unique():
     ids = [m.id for m in MISTAKES + VARIANTS]
     assert len(ids) == len(set(ids))
-    assert len(MISTAKES) >= 40 and len(VARIANTS) >= 10
+    assert len(MISTAKES) >= 120 and len(VARIANTS) >= 10
+
+
+def test_every_function_of_every_exercise_has_catalogued_mistakes():
+    """Each function a student writes has at least one mistake in the catalog, found by the patch's text."""
+    functions = {"positional_encoding": ["register_buffer", "div_term", "return self.pe"],
+                 "attention": ["scores", "softmax", "dropout", "torch.tril"],
+                 "multi_head": ["split_heads", "merge_heads", "ValueError", "linear"],
+                 "feed_forward": ["activation", "dropout", "output_layer"],
+                 "transformer_block": ["var", "eps", "weight", "layer_norm1", "layer_norm2"],
+                 "bert": ["attention_mask", "dropout"],
+                 "warmup": ["warmup_steps", "cos", "s = ", "ValueError", "lambda step: lr_lambda"]}
+    for exercise, words in functions.items():
+        patches = " ".join(old + new for m in MISTAKES if m.exercise == exercise for old, new in m.patch)
+        assert all(w in patches for w in words), (exercise, [w for w in words if w not in patches])
 
 
 def test_audit_passes_on_reference_stubs_mistakes_and_variants():

@@ -26,10 +26,11 @@ BROKEN = {
     "syntax_error": ("attention", "def forward(self:\n", "SyntaxError", 0),
     "exception_at_import": ("multi_head", "raise RuntimeError('boom at import')\n", "boom at import", 0),
     "missing_class": ("feed_forward", "import torch\n", "FeedForward", 0),
-    # Every check that runs LayerNorm.forward fails; the 2-point check of its parameters does not run it.
+    # Only LayerNorm's own checks run LayerNorm.forward: the 2-point check of its parameters does not,
+    # and the block's 10 points are graded with a correct LayerNorm in its place.
     "exception_in_forward": ("transformer_block", REF["transformer_block.py"].replace(
         "        mean = x.mean(dim=-1, keepdim=True)  # (B, L, 1)\n",
-        "        raise KeyError('oops in forward')\n"), "oops in forward", 2),
+        "        raise KeyError('oops in forward')\n"), "oops in forward", 12),
     "sys_exit_at_import": ("warmup", "import sys\nsys.exit(3)\n", "SystemExit", 0),
 }
 

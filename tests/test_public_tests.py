@@ -33,6 +33,14 @@ def check_rows(rows):
         assert len(failures(r)) == r["total"] - r["passed"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def english():
+    """These tests read the English messages; test_messages_in_chinese reads the Chinese ones."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_LANG", "en")
+        yield
+
+
 @pytest.fixture(scope="module")
 def solution_rows():
     return run_public_tests(SOLUTIONS)
@@ -63,6 +71,17 @@ def test_the_stubs_fail_every_exercise_as_not_implemented(stub_rows):
     assert any("UnboundLocalError" in m for m in failures(bert)), bert
     attention = stub_rows[IDS.index("attention")]
     assert "not implemented yet: exercise 2: attention.forward" in attention["messages"]
+
+
+def test_messages_in_chinese_and_in_both_languages(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "zh")
+    rows = run_public_tests(STUBS)
+    attention, bert = rows[IDS.index("attention")], rows[IDS.index("bert")]
+    assert "尚未实现：exercise 2: attention.forward" in attention["messages"]
+    assert all(m.startswith("仍是讲义中那个有错误的掩码") for m in failures(bert)), bert
+    monkeypatch.setenv("COURSE_LANG", "both")
+    attention = run_public_tests(STUBS)[IDS.index("attention")]
+    assert "not implemented yet: exercise 2: attention.forward / 尚未实现：exercise 2: attention.forward" in attention["messages"]
 
 
 def test_a_syntax_error_fails_only_its_own_exercise(tmp_path):

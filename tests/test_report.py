@@ -229,3 +229,36 @@ def test_a_students_control_characters_are_shown_escaped_in_the_page(tmp_path, a
                            tmp_path / "eve.html").read_text(encoding="utf-8")
     assert not any(c in text for c in "\x1b\u202e\u200b")
     assert "\\x1b[2J\\u202eevil\\u200b &lt;b&gt;x&lt;/b&gt;" in text and "eve\\x1b[31m" in text
+
+
+# A script run in the page: draws each Chinese character of the page's h1 in the h1's own font on a
+# canvas, and compares it with U+E000, a private-use code point no font draws (the tofu box). It
+# writes what it found into <body data-glyphs=...>, which --dump-dom shows.
+GLYPH_PROBE = """<script>
+(() => {
+  const h1 = document.querySelector("h1"), font = getComputedStyle(h1).font;
+  const draw = (ch) => { const c = document.createElement("canvas"); c.width = c.height = 64;
+    const g = c.getContext("2d"); g.font = font.replace(/\\d+(\\.\\d+)?px/, "48px"); g.fillText(ch, 4, 52);
+    return Array.from(g.getImageData(0, 0, 64, 64).data).join(","); };
+  const tofu = draw("\\ue000"), chars = Array.from(h1.textContent).filter(ch => /[\\u4e00-\\u9fff]/.test(ch));
+  const drawn = chars.filter(ch => draw(ch) !== tofu).length;
+  const distinct = new Set(chars.map(draw)).size;
+  document.body.dataset.glyphs = `${chars.length} ${drawn} ${distinct}`;
+})();
+</script>"""
+
+
+def test_chinese_feedback_page_draws_its_glyphs_in_chromium(tmp_path, report, artifacts):
+    """The zh page's text is Chinese, and Chromium draws every character of its heading as a glyph of
+    its own (not the tofu box a missing font gives): fonts-noto-cjk is installed (setup.sh)."""
+    chromium = _chromium()
+    page = render_feedback(report["results"][2], artifacts, tmp_path / "zh.html", lang="zh")
+    html = page.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "作业反馈" in html and "评分程序发现的问题" in html
+    assert "注意力分数没有除以 sqrt(dk)" in html  # the catalog's sentence, in Chinese
+    probed = page.with_name("probed.html")
+    probed.write_text(html.replace("</body>", GLYPH_PROBE + "</body>"), encoding="utf-8")
+    common = [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,2000"]
+    dom = _run([*common, "--dump-dom", probed.as_uri()], tmp_path)
+    chars, drawn, distinct = map(int, re.search(r'data-glyphs="(\d+) (\d+) (\d+)"', dom).groups())
+    assert chars >= 4 and drawn == chars and distinct == len(set("作业反馈：")) - 1, (chars, drawn, distinct)

@@ -34,6 +34,23 @@ def test_region_becomes_task_tagged_stub_with_indentation_kept():
     ]
 
 
+def test_hint_in_chinese_after_a_double_bar_becomes_its_own_todo_line():
+    source = "def f(x):\n    ### BEGIN SOLUTION: add one || 加一\n    return x + 1\n    ### END SOLUTION\n"
+    assert strip_solutions(source, 6, "bert").splitlines()[1:3] == [
+        "    # TODO (exercise 6): add one (roughly 1 line)", "    # TODO（第 6 题）：加一（约 1 行）"]
+
+
+def test_every_stub_todo_and_docstring_has_its_chinese():
+    from course_cli.assignment import EXERCISES
+    from tests.helpers import ROOT
+    for e in EXERCISES:
+        text = (ROOT / "exercises" / "transformer" / e.file).read_text(encoding="utf-8")
+        english = [l for l in text.splitlines() if "# TODO (exercise" in l]
+        chinese = [l for l in text.splitlines() if "# TODO（第" in l]
+        assert english and len(english) == len(chinese), e.file
+        assert text.count("中文：") >= 1 and f"第 {e.number} 题" in text.split('"""')[1], e.file
+
+
 def test_stub_block_replaces_the_raise_and_is_uncommented():
     source = "def f(x):\n    ### BEGIN SOLUTION\n    y = x + 1\n    ### END SOLUTION\n    ### BEGIN STUB\n    # y = z + 1\n    ### END STUB\n    return y\n"
     assert strip_solutions(source, 6, "bert") == (

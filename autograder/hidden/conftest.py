@@ -80,8 +80,14 @@ def ref(exercise):
 
 
 @pytest.fixture
-def check(student, ref, exercise):
-    def run(probe, **tolerance):
-        return expect(probe, student, ref, exercise.id, **tolerance)
+def check(request, student, ref, exercise, submission):
+    """check(probe, also=None, axes=None, fed=None, atol=, rtol=); axes ({rank: names} of a result's axes,
+    for the feedback's "example 1, position 1, feature 7") defaults to the test module's AXES; fed is
+    (English, Chinese) words for what the check feeds in (course_cli.i18n reads the pair from here)."""
+    default_axes = getattr(request.module, "AXES", None)
+
+    def run(probe, also=None, axes=None, fed=None, **tolerance):
+        return expect(probe, student, ref, exercise.id, key=(submission, exercise.id), also=also,
+                      axes=axes or default_axes, fed=fed, **tolerance)
 
     return run

@@ -1,11 +1,16 @@
 """Exercise 1: the sinusoidal position table."""
+import importlib
+
 import pytest
 import torch
 
-from autograder.compare import Wrong, fail
+from autograder.compare import fail
 from autograder.probes import randn
 
 pytestmark = pytest.mark.exercise("positional_encoding")
+# what each axis of a result means, for the feedback (conftest's check)
+AXES = {3: ("batch", "position", "feature"), 2: ("position", "feature")}
+REFERENCE = importlib.import_module("solutions.transformer.positional_encoding")
 
 # The buffer is float32 by contract, so p * w carries float32 rounding that grows
 # with the position p: allow a few float32 ulps of the argument, plus 1e-6.
@@ -18,42 +23,72 @@ def table_tolerance(length):
 
 @pytest.mark.points(3)
 def test_table_matches_the_formula(check):
-    """The table pe[0, p, 2i] = sin(p / 10000^(2i/E)), pe[0, p, 2i+1] = cos(...)"""
-    check(lambda m: m.PositionalEmbedding(16, 64).pe, atol=table_tolerance(64))
+    """The table pe[0, p, 2i] = sin(p / 10000^(2i/E)), pe[0, p, 2i+1] = cos(...)
+    位置编码表 pe[0, p, 2i] = sin(p / 10000^(2i/E))，pe[0, p, 2i+1] = cos(...)
+    """
+    check(lambda m: m.PositionalEmbedding(16, 64).pe, atol=table_tolerance(64),
+          fed=('embed_size 16, max_len 64', 'embed_size 为 16、max_len 为 64'))
     check(lambda m: m.PositionalEmbedding(6, 512).pe, atol=table_tolerance(512))
 
 
 @pytest.mark.points(1)
-def test_table_is_a_buffer_not_a_parameter(student):
-    """pe is a registered buffer"""
-    pe = student.PositionalEmbedding(8, 16)
-    if "pe" in dict(pe.named_parameters()):
+def test_table_is_a_buffer_not_a_parameter(check, student):
+    """pe is a registered buffer: saved in the state_dict, loaded from it, moved by .to()
+    pe 是注册的缓冲区：保存在 state_dict 中，能从中加载，并随 .to() 移动
+    """
+    if "pe" in dict(student.PositionalEmbedding(8, 16).named_parameters()):
         fail("positional_encoding.parameter")
-    if "pe" not in dict(pe.named_buffers()) or "pe" not in pe.state_dict():
-        fail("positional_encoding.plain_attribute")
+    # by behaviour: your state_dict loads into a fresh reference module, a table loaded into yours
+    # is the one forward returns, and .to(float64) converts it
+    check(round_trip)
+    doubled = {"pe": reference_module().pe * 2}
+    check(lambda m: loaded(m, doubled))
+
+
+def reference_module():
+    return REFERENCE.PositionalEmbedding(8, 16)
+
+
+def round_trip(m):
+    """Whether the module's state_dict loads into a fresh reference module, and what that one returns then."""
+    state = dict(m.PositionalEmbedding(8, 16).state_dict())
+    fresh = reference_module()
+    try:
+        fresh.load_state_dict({k: v * 3 if isinstance(v, torch.Tensor) else v for k, v in state.items()})
+    except RuntimeError as exc:
+        return f"it does not load: {str(exc).splitlines()[0]}"
+    return fresh(randn(1, 5, 8))
+
+
+def loaded(m, state):
+    pe = m.PositionalEmbedding(8, 16)
+    pe.load_state_dict(state)
+    pe.to(torch.float64)
+    out = pe(randn(1, 5, 8))
+    return str(out.dtype), out
 
 
 @pytest.mark.points(1)
-def test_table_shape_and_dtype(student):
-    """pe is a float32 tensor of shape (1, max_len, embed_size)"""
-    pe = student.PositionalEmbedding(8, 16).pe
-    if tuple(pe.shape) == (16, 8):
-        fail("positional_encoding.no_batch_axis")
-    if tuple(pe.shape) != (1, 16, 8):
-        raise Wrong(f"pe has shape {tuple(pe.shape)}, expected (1, 16, 8)")
-    if pe.dtype != torch.float32:
-        raise Wrong(f"pe is {pe.dtype}, expected torch.float32")
+def test_table_shape_and_dtype(check):
+    """pe is a float32 tensor of shape (1, max_len, embed_size)
+    pe 是形状为 (1, max_len, embed_size) 的 float32 张量
+    """
+    check(lambda m: (tuple(m.PositionalEmbedding(8, 16).pe.shape), str(m.PositionalEmbedding(8, 16).pe.dtype)))
 
 
 @pytest.mark.points(3)
 def test_forward_returns_the_first_L_positions(check):
-    """forward(x) returns pe[:, :L] for x of shape (B, L, ...)"""
+    """forward(x) returns pe[:, :L] for x of shape (B, L, ...)
+    对形状为 (B, L, ...) 的 x，forward(x) 返回 pe[:, :L]
+    """
     check(lambda m: m.PositionalEmbedding(16, 64)(randn(2, 5, 16)), atol=table_tolerance(5))
     check(lambda m: m.PositionalEmbedding(16, 64)(torch.ones(3, 7, dtype=torch.long)), atol=table_tolerance(7))
 
 
 @pytest.mark.points(2)
 def test_forward_at_full_length_and_odd_sizes(check):
-    """forward with L == max_len, and a small embed_size"""
+    """forward with L == max_len, and a small embed_size
+    L == max_len 时的 forward，以及较小的 embed_size
+    """
     check(lambda m: m.PositionalEmbedding(6, 10)(randn(1, 10, 6)), atol=table_tolerance(10))
     check(lambda m: m.PositionalEmbedding(2, 300)(randn(4, 300, 2)), atol=table_tolerance(300))

@@ -223,7 +223,7 @@ class Server:
         for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
             filename = frame.f_code.co_filename
             if os.path.realpath(filename).startswith(self.workdir + os.sep):
-                where = f"{os.path.basename(filename)}, line {lineno}"
+                where = f"{os.path.basename(filename)}, line {lineno}, in {frame.f_code.co_name}"
                 break
         if isinstance(exc, SyntaxError) and exc.filename:
             where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"

@@ -85,6 +85,15 @@ def _exercise_of_test(request):
     assert ex in NUMBER and request.node.name.startswith(f"test_{ex}__"), (ex, request.node.name)
 
 
+# The language of these messages: COURSE_LANG is zh, en or both (the default; English first).
+LANG = os.environ.get("COURSE_LANG", "both")
+
+
+def say(en, zh):
+    """A message in the student's language."""
+    return {"en": en, "zh": zh}.get(LANG, f"{en} / {zh}")
+
+
 # --- Loading the student's files ---------------------------------------------------------------
 
 _modules = {}  # (package, exercise) -> the module, or why it did not import (one line)
@@ -103,7 +112,7 @@ def _package(name, run_init):
         try:
             spec.loader.exec_module(pkg)
         except Exception as e:  # noqa: BLE001 - reported by every test that needs the package
-            pkg.__course_error__ = f"__init__.py does not import: {_describe(e)}"
+            pkg.__course_error__ = say(f"__init__.py does not import: {_describe(e)}", f"__init__.py 无法导入：{_describe(e)}")
         return pkg
     pkg = types.ModuleType(name)
     pkg.__path__ = [str(ASSIGNMENT_DIR)]
@@ -120,16 +129,16 @@ def _import(package, ex):
         if getattr(pkg, "__course_error__", None):
             _modules[key] = pkg.__course_error__
         elif not (ASSIGNMENT_DIR / f"{ex}.py").is_file():
-            _modules[key] = f"{ex}.py is missing"
+            _modules[key] = say(f"{ex}.py is missing", f"缺少 {ex}.py")
         else:
             try:
                 _modules[key] = importlib.import_module(f"{package}.{ex}")
             except NotImplementedError as e:
-                _modules[key] = f"not implemented yet: {e}"
+                _modules[key] = say(f"not implemented yet: {e}", f"尚未实现：{e}")
             except BaseException as e:  # noqa: BLE001 - SyntaxError, ImportError, anything at import time
                 if isinstance(e, KeyboardInterrupt):
                     raise
-                _modules[key] = f"{ex}.py does not import: {_describe(e)}"
+                _modules[key] = say(f"{ex}.py does not import: {_describe(e)}", f"{ex}.py 无法导入：{_describe(e)}")
     value = _modules[key]
     return (None, value) if isinstance(value, str) else (value, None)
 
@@ -162,7 +171,7 @@ def load(ex, *names):
         pytest.fail(error, pytrace=False)
     missing = [n for n in names if not hasattr(module, n)]
     if missing:
-        pytest.fail(f"{ex}.py has no {', '.join(missing)}", pytrace=False)
+        pytest.fail(say(f"{ex}.py has no {', '.join(missing)}", f"{ex}.py 中没有 {'、'.join(missing)}"), pytrace=False)
     return [getattr(module, n) for n in names]
 
 
@@ -195,9 +204,9 @@ def _where(e):
 def _message(ex, e):
     """The one-line failure for an exception raised by the student's code."""
     if isinstance(e, NotImplementedError):
-        return f"not implemented yet: {e}"
+        return say(f"not implemented yet: {e}", f"尚未实现：{e}")
     if isinstance(e, UnboundLocalError) and ex == "bert":
-        return f"still the lecture's broken mask ({_describe(e)})"
+        return say(f"still the lecture's broken mask ({_describe(e)})", f"仍是讲义中那个有错误的掩码（{_describe(e)}）")
     return _describe(e)
 
 
@@ -215,7 +224,7 @@ def with_your_files(ex, fn):
     for sibling in NEEDS[ex]:
         _, error = real_module(sibling)
         if error:
-            pytest.skip(f"needs {sibling}.py first: {error}")
+            pytest.skip(say(f"needs {sibling}.py first: {error}", f"需要先完成 {sibling}.py：{error}"))
     module, error = real_module(ex)
     if error:
         pytest.fail(error, pytrace=False)
@@ -225,21 +234,21 @@ def with_your_files(ex, fn):
     except Exception as e:  # noqa: BLE001
         where = _where(e)
         if isinstance(e, NotImplementedError) and where and where[0] != f"{ex}.py":
-            skip = f"needs {where[0]} first: not implemented yet: {e}"
+            skip = say(f"needs {where[0]} first: not implemented yet: {e}", f"需要先完成 {where[0]}：尚未实现：{e}")
         message = _message(ex, e)
         if not isinstance(e, (NotImplementedError, UnboundLocalError)):
-            message = f"with your files: {message}"
+            message = say(f"with your files: {message}", f"使用你自己的文件时：{message}")
     if skip:
         pytest.skip(skip)
     pytest.fail(message, pytrace=False)
 
 
 def check_shape(what, tensor, shape, dtype=torch.float32):
-    assert isinstance(tensor, torch.Tensor), f"{what} should be a tensor, got {type(tensor).__name__}"
-    assert tuple(tensor.shape) == tuple(shape), f"{what} should have shape {tuple(shape)}, got {tuple(tensor.shape)}"
-    assert tensor.dtype == dtype, f"{what} should be {dtype}, got {tensor.dtype}"
+    assert isinstance(tensor, torch.Tensor), say(f"{what} should be a tensor, got {type(tensor).__name__}", f"{what} 应为张量，实际是 {type(tensor).__name__}")
+    assert tuple(tensor.shape) == tuple(shape), say(f"{what} should have shape {tuple(shape)}, got {tuple(tensor.shape)}", f"{what} 的形状应为 {tuple(shape)}，实际是 {tuple(tensor.shape)}")
+    assert tensor.dtype == dtype, say(f"{what} should be {dtype}, got {tensor.dtype}", f"{what} 的类型应为 {dtype}，实际是 {tensor.dtype}")
     if tensor.is_floating_point():
-        assert torch.isfinite(tensor).all(), f"{what} has NaN or inf entries"
+        assert torch.isfinite(tensor).all(), say(f"{what} has NaN or inf entries", f"{what} 中含有 NaN 或 inf")
 
 
 def check_mask(who, mask, shape):
@@ -252,7 +261,8 @@ def check_mask(who, mask, shape):
         broadcast = None
     if broadcast != tuple(shape):
         pytest.fail(
-            f"{who} got a mask of shape {tuple(getattr(mask, 'shape', ()))}, which does not broadcast to {tuple(shape)}",
+            say(f"{who} got a mask of shape {tuple(getattr(mask, 'shape', ()))}, which does not broadcast to {tuple(shape)}",
+                f"{who} 收到的掩码形状是 {tuple(getattr(mask, 'shape', ()))}，无法广播到 {tuple(shape)}"),
             pytrace=False,
         )
 
@@ -319,7 +329,7 @@ class StandInTransformerBlock(nn.Module):
     def forward(self, x, mask=None):
         B, L, _ = x.shape
         if mask is None:
-            pytest.fail("BERT gives its transformer blocks no padding mask", pytrace=False)
+            pytest.fail(say("BERT gives its transformer blocks no padding mask", "BERT 没有把填充掩码传给 Transformer 块"), pytrace=False)
         check_mask("a TransformerBlock inside BERT", mask, (B, self.head_num, L, L))
         return x.clone()
 
@@ -354,7 +364,7 @@ def _stand_in_module(name, sibling, classes):
 @exercise("positional_encoding")
 def test_positional_encoding__imports():
     (cls,) = load("positional_encoding", "PositionalEmbedding")
-    assert isinstance(cls, type) and issubclass(cls, nn.Module), "PositionalEmbedding should be an nn.Module"
+    assert isinstance(cls, type) and issubclass(cls, nn.Module), say("PositionalEmbedding should be an nn.Module", "PositionalEmbedding 应为 nn.Module")
 
 
 @exercise("positional_encoding")
@@ -362,8 +372,8 @@ def test_positional_encoding__pe_is_a_buffer():
     (cls,) = load("positional_encoding", "PositionalEmbedding")
     module = run("positional_encoding", cls, 16, 64)
     buffers = dict(module.named_buffers())
-    assert "pe" in buffers, "pe should be registered as a buffer (register_buffer)"
-    assert "pe" not in dict(module.named_parameters()), "pe should be a buffer, not a parameter"
+    assert "pe" in buffers, say("pe should be registered as a buffer (register_buffer)", "pe 应注册为缓冲区（register_buffer）")
+    assert "pe" not in dict(module.named_parameters()), say("pe should be a buffer, not a parameter", "pe 应是缓冲区，而不是参数")
     check_shape("pe of PositionalEmbedding(16, 64)", buffers["pe"], (1, 64, 16))
     default = run("positional_encoding", cls, 8)
     check_shape("pe of PositionalEmbedding(8)", default.pe, (1, 512, 8))
@@ -385,8 +395,8 @@ def test_positional_encoding__forward_shape():
 @exercise("attention")
 def test_attention__imports():
     cls, mask_fn = load("attention", "Attention", "subsequent_mask")
-    assert isinstance(cls, type) and issubclass(cls, nn.Module), "Attention should be an nn.Module"
-    assert callable(mask_fn), "subsequent_mask should be a function"
+    assert isinstance(cls, type) and issubclass(cls, nn.Module), say("Attention should be an nn.Module", "Attention 应为 nn.Module")
+    assert callable(mask_fn), say("subsequent_mask should be a function", "subsequent_mask 应为函数")
 
 
 @exercise("attention")
@@ -395,11 +405,11 @@ def test_attention__output_and_weights_shapes():
     attention = run("attention", cls)
     q, k, v = torch.randn(2, 3, 5, 8), torch.randn(2, 3, 7, 8), torch.randn(2, 3, 7, 4)
     result = run("attention", attention, q, k, v)
-    assert isinstance(result, tuple) and len(result) == 2, "Attention should return (output, weights)"
+    assert isinstance(result, tuple) and len(result) == 2, say("Attention should return (output, weights)", "Attention 应返回 (output, weights)")
     output, weights = result
     check_shape("the output for query (2, 3, 5, 8), key (2, 3, 7, 8), value (2, 3, 7, 4)", output, (2, 3, 5, 4))
     check_shape("the weights for query (2, 3, 5, 8), key (2, 3, 7, 8)", weights, (2, 3, 5, 7))
-    assert torch.allclose(weights.sum(-1), torch.ones(2, 3, 5), atol=1e-5), "each row of the weights should sum to 1"
+    assert torch.allclose(weights.sum(-1), torch.ones(2, 3, 5), atol=1e-5), say("each row of the weights should sum to 1", "注意力权重的每一行之和应为 1")
 
 
 @exercise("attention")
@@ -412,7 +422,7 @@ def test_attention__runs_with_a_mask():
     output, weights = run("attention", attention, q, k, v, mask=mask)
     check_shape("the output with a mask", output, (2, 4, 8))
     check_shape("the weights with a mask", weights, (2, 4, 6))
-    assert torch.allclose(weights.sum(-1), torch.ones(2, 4), atol=1e-5), "each row of the weights should sum to 1"
+    assert torch.allclose(weights.sum(-1), torch.ones(2, 4), atol=1e-5), say("each row of the weights should sum to 1", "注意力权重的每一行之和应为 1")
 
 
 @exercise("attention")
@@ -428,9 +438,9 @@ def test_attention__subsequent_mask_shape_and_dtype():
 @exercise("multi_head")
 def test_multi_head__imports():
     (cls,) = load("multi_head", "MultiHeadedAttention")
-    assert isinstance(cls, type) and issubclass(cls, nn.Module), "MultiHeadedAttention should be an nn.Module"
+    assert isinstance(cls, type) and issubclass(cls, nn.Module), say("MultiHeadedAttention should be an nn.Module", "MultiHeadedAttention 应为 nn.Module")
     for name in ("split_heads", "merge_heads", "forward"):
-        assert callable(getattr(cls, name, None)), f"MultiHeadedAttention has no method {name}"
+        assert callable(getattr(cls, name, None)), say(f"MultiHeadedAttention has no method {name}", f"MultiHeadedAttention 没有方法 {name}")
 
 
 @exercise("multi_head")
@@ -438,15 +448,15 @@ def test_multi_head__attributes():
     (cls,) = load("multi_head", "MultiHeadedAttention")
     mha = run("multi_head", cls, 4, 32)
     for name, value in (("head_num", 4), ("hidden_size", 32), ("per_head_dim", 8)):
-        assert getattr(mha, name, None) == value, f"MultiHeadedAttention(4, 32).{name} should be {value}"
+        assert getattr(mha, name, None) == value, say(f"MultiHeadedAttention(4, 32).{name} should be {value}", f"MultiHeadedAttention(4, 32).{name} 应为 {value}")
     for name in ("query_linear", "key_linear", "value_linear", "output_linear", "attention", "dropout"):
-        assert isinstance(getattr(mha, name, None), nn.Module), f"MultiHeadedAttention has no submodule {name}"
+        assert isinstance(getattr(mha, name, None), nn.Module), say(f"MultiHeadedAttention has no submodule {name}", f"MultiHeadedAttention 没有子模块 {name}")
 
 
 @exercise("multi_head")
 def test_multi_head__rejects_indivisible_hidden_size():
     (cls,) = load("multi_head", "MultiHeadedAttention")
-    message = "MultiHeadedAttention(5, 32) should raise ValueError (32 is not divisible by 5)"
+    message = say("MultiHeadedAttention(5, 32) should raise ValueError (32 is not divisible by 5)", "MultiHeadedAttention(5, 32) 应抛出 ValueError（32 不能被 5 整除）")
     try:
         cls(5, 32)
     except ValueError:
@@ -454,7 +464,7 @@ def test_multi_head__rejects_indivisible_hidden_size():
     except Exception as e:  # noqa: BLE001
         message = _message("multi_head", e)
         if not isinstance(e, NotImplementedError):
-            message = f"MultiHeadedAttention(5, 32) should raise ValueError, got {message}"
+            message = say(f"MultiHeadedAttention(5, 32) should raise ValueError, got {message}", f"MultiHeadedAttention(5, 32) 应抛出 ValueError，实际是 {message}")
     pytest.fail(message, pytrace=False)
 
 
@@ -467,7 +477,7 @@ def test_multi_head__split_and_merge_shapes():
     check_shape("split_heads of (2, 5, 32) with 4 heads", heads, (2, 4, 5, 8))
     merged = run("multi_head", mha.merge_heads, heads)
     check_shape("merge_heads of (2, 4, 5, 8)", merged, (2, 5, 32))
-    assert torch.equal(merged, x), "merge_heads(split_heads(x)) should give x back"
+    assert torch.equal(merged, x), say("merge_heads(split_heads(x)) should give x back", "merge_heads(split_heads(x)) 应还原出 x")
 
 
 @exercise("multi_head")
@@ -497,7 +507,7 @@ def test_multi_head__with_your_files():
 @exercise("feed_forward")
 def test_feed_forward__imports():
     (cls,) = load("feed_forward", "FeedForward")
-    assert isinstance(cls, type) and issubclass(cls, nn.Module), "FeedForward should be an nn.Module"
+    assert isinstance(cls, type) and issubclass(cls, nn.Module), say("FeedForward should be an nn.Module", "FeedForward 应为 nn.Module")
 
 
 @exercise("feed_forward")
@@ -505,7 +515,7 @@ def test_feed_forward__submodules():
     (cls,) = load("feed_forward", "FeedForward")
     ff = run("feed_forward", cls, 16)
     for name in ("input_layer", "output_layer", "dropout", "activation"):
-        assert isinstance(getattr(ff, name, None), nn.Module), f"FeedForward has no submodule {name}"
+        assert isinstance(getattr(ff, name, None), nn.Module), say(f"FeedForward has no submodule {name}", f"FeedForward 没有子模块 {name}")
 
 
 @exercise("feed_forward")
@@ -523,7 +533,7 @@ def test_feed_forward__forward_shape():
 def test_transformer_block__imports():
     layer_norm, block = load("transformer_block", "LayerNorm", "TransformerBlock")
     for cls in (layer_norm, block):
-        assert isinstance(cls, type) and issubclass(cls, nn.Module), f"{cls.__name__} should be an nn.Module"
+        assert isinstance(cls, type) and issubclass(cls, nn.Module), say(f"{cls.__name__} should be an nn.Module", f"{cls.__name__} 应为 nn.Module")
 
 
 @exercise("transformer_block")
@@ -532,7 +542,7 @@ def test_transformer_block__layer_norm_parameters_and_shape():
     norm = run("transformer_block", cls, 16)
     params = dict(norm.named_parameters())
     for name in ("weight", "bias"):
-        assert name in params, f"LayerNorm(16) should have a parameter {name} (nn.Parameter)"
+        assert name in params, say(f"LayerNorm(16) should have a parameter {name} (nn.Parameter)", f"LayerNorm(16) 应有参数 {name}（nn.Parameter）")
         check_shape(f"LayerNorm(16).{name}", params[name].detach(), (16,))
     out = run("transformer_block", norm, torch.randn(2, 5, 16))
     check_shape("LayerNorm(16)(x) with x (2, 5, 16)", out, (2, 5, 16))
@@ -569,7 +579,7 @@ TYPES = torch.tensor([[0, 0, 0, 1, 0, 0], [0, 0, 1, 1, 1, 0]])
 def test_bert__imports():
     embedding, bert = load("bert", "BERTEmbedding", "BERT")
     for cls in (embedding, bert):
-        assert isinstance(cls, type) and issubclass(cls, nn.Module), f"{cls.__name__} should be an nn.Module"
+        assert isinstance(cls, type) and issubclass(cls, nn.Module), say(f"{cls.__name__} should be an nn.Module", f"{cls.__name__} 应为 nn.Module")
 
 
 @exercise("bert")
@@ -616,9 +626,11 @@ def test_warmup__multiplier_is_a_number_in_0_1(schedule):
     (lr_lambda,) = load("warmup", "lr_lambda")
     for step in (0, 1, 5, 10, 11, 50, 99, 100):
         value = run("warmup", lr_lambda, step, 10, 100, schedule)
-        assert _is_number(value), f"lr_lambda({step}, 10, 100, {schedule!r}) should be a Python float, got {type(value).__name__}"
+        assert _is_number(value), say(f"lr_lambda({step}, 10, 100, {schedule!r}) should be a Python float, got {type(value).__name__}",
+                                   f"lr_lambda({step}, 10, 100, {schedule!r}) 应为 Python 浮点数，实际是 {type(value).__name__}")
         assert math.isfinite(value) and 0.0 <= value <= 1.0 + 1e-9, (
-            f"lr_lambda({step}, 10, 100, {schedule!r}) should be in [0, 1], got {value}"
+            say(f"lr_lambda({step}, 10, 100, {schedule!r}) should be in [0, 1], got {value}",
+                f"lr_lambda({step}, 10, 100, {schedule!r}) 应在 [0, 1] 之间，实际是 {value}")
         )
 
 
@@ -626,7 +638,8 @@ def test_warmup__multiplier_is_a_number_in_0_1(schedule):
 def test_warmup__linear_peaks_at_the_end_of_warmup():
     (lr_lambda,) = load("warmup", "lr_lambda")
     value = run("warmup", lr_lambda, 10, 10, 100, "linear")
-    assert _is_number(value) and abs(value - 1.0) < 1e-9, f"lr_lambda(10, 10, 100, 'linear') should be 1.0, got {value!r}"
+    assert _is_number(value) and abs(value - 1.0) < 1e-9, say(f"lr_lambda(10, 10, 100, 'linear') should be 1.0, got {value!r}",
+                                                            f"lr_lambda(10, 10, 100, 'linear') 应为 1.0，实际是 {value!r}")
 
 
 @exercise("warmup")
@@ -635,5 +648,6 @@ def test_warmup__get_scheduler_returns_a_lambda_lr():
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1)
     scheduler = run("warmup", get_scheduler, optimizer, 10, 100)
     assert isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR), (
-        f"get_scheduler should return a torch.optim.lr_scheduler.LambdaLR, got {type(scheduler).__name__}"
+        say(f"get_scheduler should return a torch.optim.lr_scheduler.LambdaLR, got {type(scheduler).__name__}",
+            f"get_scheduler 应返回 torch.optim.lr_scheduler.LambdaLR，实际是 {type(scheduler).__name__}")
     )

@@ -2,6 +2,9 @@
 
 This file is given whole. ``BERT.forward`` crashes: find out why, and make the
 padded positions invisible to every query.
+
+第 6 题：修复 BERT 的填充掩码（15 分）。
+本文件是完整给出的。``BERT.forward`` 会报错：找出原因，并让每个 query 都看不到填充位置。
 """
 from torch import nn
 
@@ -15,6 +18,9 @@ class BERTEmbedding(nn.Module):
         E = dropout(token_embedding(input_ids) + pe[:, :L] + token_type_embedding(token_type_ids))
 
     Shapes: input_ids, token_type_ids (B, L) -> (B, L, H).
+
+    中文：词嵌入 + 位置编码 + 句子类型嵌入，再做 dropout。
+    形状：input_ids、token_type_ids (B, L) -> (B, L, H)。
     """
 
     def __init__(self, vocab_size, embed_size, dropout=0.1):
@@ -50,6 +56,14 @@ class BERT(nn.Module):
     - the mask comes from the token ids, not from the embeddings.
     - block keys (the last axis), not queries: a padded query may still look at real tokens.
     - the mask needs an axis for the heads: (B, 1, 1, L) or (B, 1, L, L).
+
+    中文：只有编码器的 Transformer：嵌入层之后接 ``layer_num`` 个块。
+    id 为 0 的词是 [PAD]。填充不能改变真实词的输出，所以每个 query 都要屏蔽填充位置的 key：
+    mask[b, 0, i, j] = (input_ids[b, j] != 0)，可广播到 (B, h, L, L)。
+    易错点：
+    - 掩码来自词的 id，而不是嵌入向量。
+    - 屏蔽的是 key（最后一维），不是 query：填充位置的 query 仍可以看真实的词。
+    - 掩码需要一个头的维度：(B, 1, 1, L) 或 (B, 1, L, L)。
     """
 
     def __init__(self, vocab_size, hidden_size=768, layer_num=12, head_num=12, dropout=0.1):
@@ -61,6 +75,7 @@ class BERT(nn.Module):
 
     def forward(self, input_ids, token_type_ids):
         # TODO (exercise 6): this line crashes: build the padding mask from input_ids (id 0 is [PAD]) (roughly 1 line)
+        # TODO（第 6 题）：这一行会报错：请根据 input_ids 构造填充掩码（id 为 0 的是 [PAD]）（约 1 行）
         attention_mask = (x > 0).unsqueeze(1).repeat(1, x.size(1), 1).unsqueeze(1)
 
         x = self.embedding(input_ids, token_type_ids)  # (B, L, H)

@@ -1,4 +1,7 @@
-"""Exercise 2: masked scaled dot-product attention (15 points)."""
+"""Exercise 2: masked scaled dot-product attention (15 points).
+
+第 2 题：带掩码的缩放点积注意力（15 分）。
+"""
 import math
 
 import torch
@@ -13,8 +16,12 @@ def subsequent_mask(size):
     Shape: (1, size, size), dtype bool, lower-triangular including the diagonal.
 
     Pitfall: ``torch.triu`` gives the future, not the past; True means "may see".
+
+    中文：解码器（GPT）的因果掩码：query i 只能看到 j <= i 的 key。
+    形状 (1, size, size)，布尔类型，包含对角线的下三角。
+    易错点：``torch.triu`` 得到的是未来而不是过去；True 表示“可以看到”。
     """
-    ### BEGIN SOLUTION: a lower-triangular boolean (1, size, size) mask
+    ### BEGIN SOLUTION: a lower-triangular boolean (1, size, size) mask || 构造形状为 (1, size, size) 的下三角布尔掩码
     return torch.tril(torch.ones(1, size, size, dtype=torch.bool))
     ### END SOLUTION
 
@@ -37,10 +44,18 @@ class Attention(nn.Module):
       with -inf a query whose keys are all blocked becomes NaN.
     - dk is the size of the last dimension of ``query``; Lq and Lk may differ.
     - don't modify the inputs in place (``masked_fill_``) - the caller still needs them.
+
+    中文：单个注意力头。先算 scores = query @ key^T / sqrt(dk)，
+    在 softmax 之前把被屏蔽（掩码为 0 或 False）的分数填成 -1e9，再沿最后一维做 softmax，
+    给定 dropout 模块时作用在权重上，最后返回 ``(weights @ value, weights)``（dropout 之后的权重）。
+    易错点：
+    - 在 softmax 之前填充，且要用很大的有限负数：用 -inf 时，所有 key 都被屏蔽的 query 会得到 NaN。
+    - dk 是 ``query`` 最后一维的大小；Lq 和 Lk 可以不同。
+    - 不要原地修改输入（``masked_fill_``）：调用者还要用它们。
     """
 
     def forward(self, query, key, value, mask=None, dropout=None):
-        ### BEGIN SOLUTION: scores, mask, softmax, dropout, then weight the values
+        ### BEGIN SOLUTION: scores, mask, softmax, dropout, then weight the values || 依次计算注意力分数、施加掩码、softmax、dropout，再对 value 加权求和
         dk = query.size(-1)
         scores = query @ key.transpose(-2, -1) / math.sqrt(dk)  # (..., Lq, Lk)
         if mask is not None:

@@ -1,4 +1,7 @@
-"""Exercise 4: the position-wise feed-forward network (10 points)."""
+"""Exercise 4: the position-wise feed-forward network (10 points).
+
+第 4 题：逐位置的前馈网络（10 分）。
+"""
 from torch import nn
 
 
@@ -18,11 +21,18 @@ class FeedForward(nn.Module):
     - GELU is the exact erf form (``nn.GELU()``), not ReLU and not the tanh
       approximation ``nn.GELU(approximate="tanh")``.
     - dropout sits between the activation and the output layer, not after the output.
+
+    中文：两个线性层中间夹一个 GELU，对每个位置分别计算：
+    FFN(x) = W_2 dropout(GELU(W_1 x + b_1)) + b_2。形状 (B, L, H) -> (B, L, 4H) -> (B, L, H)。
+    子模块必须用这些名字（评分程序通过它们加载权重）：input_layer、activation、dropout、output_layer。
+    易错点：
+    - GELU 是精确的 erf 形式（``nn.GELU()``），不是 ReLU，也不是 tanh 近似。
+    - dropout 位于激活函数和输出层之间，而不是输出层之后。
     """
 
     def __init__(self, hidden_size, dropout=0.1):
         super().__init__()
-        ### BEGIN SOLUTION: create input_layer, activation, dropout and output_layer
+        ### BEGIN SOLUTION: create input_layer, activation, dropout and output_layer || 创建 input_layer、activation、dropout 和 output_layer
         self.input_layer = nn.Linear(hidden_size, 4 * hidden_size)
         self.output_layer = nn.Linear(4 * hidden_size, hidden_size)
         self.dropout = nn.Dropout(dropout)
@@ -30,7 +40,7 @@ class FeedForward(nn.Module):
         ### END SOLUTION
 
     def forward(self, x):
-        ### BEGIN SOLUTION: input_layer, activation, dropout, output_layer
+        ### BEGIN SOLUTION: input_layer, activation, dropout, output_layer || 依次经过 input_layer、activation、dropout、output_layer
         h = self.activation(self.input_layer(x))  # (B, L, 4H)
         return self.output_layer(self.dropout(h))  # (B, L, H)
         ### END SOLUTION

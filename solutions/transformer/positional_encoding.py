@@ -1,4 +1,7 @@
-"""Exercise 1: sinusoidal positional encoding (10 points)."""
+"""Exercise 1: sinusoidal positional encoding (10 points).
+
+第 1 题：正弦位置编码（10 分）。
+"""
 import math
 
 import torch
@@ -22,11 +25,20 @@ class PositionalEmbedding(nn.Module):
     - sin fills the even columns and cos the odd ones: interleaved, not
       concatenated as [sin | cos].
     - ``pe`` is not trained: register it as a buffer, not an ``nn.Parameter``.
+
+    中文：一张固定的表，告诉模型每个词所在的位置。
+    对位置 p 和列对 (2i, 2i+1)：pe[0, p, 2i] = sin(p / 10000^(2i / embed_size))，
+    pe[0, p, 2i+1] = cos(p / 10000^(2i / embed_size))。
+    缓冲区 ``pe`` 的形状是 (1, max_len, embed_size)，float32；``forward(x)`` 返回 ``pe[:, :L]``。
+    易错点：
+    - 一对列在指数中都用偶数下标 2i；第 2i+1 列不用 2i+1。
+    - 偶数列放 sin、奇数列放 cos，交错排列，而不是拼接成 [sin | cos]。
+    - ``pe`` 不参与训练：注册为缓冲区，而不是 ``nn.Parameter``。
     """
 
     def __init__(self, embed_size, max_len=512):
         super().__init__()
-        ### BEGIN SOLUTION: build the (1, max_len, embed_size) sin/cos table and register it as the buffer `pe`
+        ### BEGIN SOLUTION: build the (1, max_len, embed_size) sin/cos table and register it as the buffer `pe` || 构造 (1, max_len, embed_size) 的 sin/cos 位置编码表，并注册为缓冲区 `pe`
         # Computed in float64 and rounded once, so large positions stay accurate.
         position = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)  # (max_len, 1)
         two_i = torch.arange(0, embed_size, 2, dtype=torch.float64)  # (embed_size/2,)
@@ -38,6 +50,6 @@ class PositionalEmbedding(nn.Module):
         ### END SOLUTION
 
     def forward(self, x):
-        ### BEGIN SOLUTION: return the first L rows of the table
+        ### BEGIN SOLUTION: return the first L rows of the table || 返回表的前 L 行
         return self.pe[:, : x.size(1)]  # (1, L, embed_size)
         ### END SOLUTION

@@ -1,4 +1,7 @@
-"""Exercise 7: learning-rate warmup schedules (15 points)."""
+"""Exercise 7: learning-rate warmup schedules (15 points).
+
+第 7 题：学习率预热的几种调度（15 分）。
+"""
 import math
 
 from torch.optim.lr_scheduler import LambdaLR
@@ -25,8 +28,17 @@ def lr_lambda(step, warmup_steps, total_steps, schedule="linear"):
     - use true division: ``step // W`` is 0 for the whole warmup.
     - the decay reaches exactly 0 at T and stays there (linear): clamp at 0.
     - cosine decays over half a period, cos(pi * p), not cos(2 * pi * p).
+
+    中文：第 ``step`` 步时基础学习率的倍率（W = warmup_steps，T = total_steps）。
+    linear 和 cosine 先线性预热 step / max(1, W)；之后 linear 线性衰减到 0，cosine 按半个余弦周期衰减；
+    noam 为 min(s / W, sqrt(W / s))，s = max(step, 1)，在第 W 步达到峰值 1。
+    参数非法时抛出 ``ValueError``。
+    易错点：
+    - 用真除法：``step // W`` 在整个预热阶段都是 0。
+    - linear 在 T 处正好衰减到 0 并保持为 0：要截断在 0。
+    - cosine 衰减半个周期，cos(pi * p)，而不是 cos(2 * pi * p)。
     """
-    ### BEGIN SOLUTION: validate the arguments, then return the multiplier for each schedule
+    ### BEGIN SOLUTION: validate the arguments, then return the multiplier for each schedule || 先检查参数，再返回每种调度的学习率倍率
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}")
     if step < 0 or warmup_steps < 0:
@@ -54,8 +66,11 @@ def get_scheduler(optimizer, warmup_steps, total_steps, schedule="linear"):
 
     Bad arguments raise ``ValueError`` here, when the scheduler is built, not
     steps later in the middle of training.
+
+    中文：返回一个 ``LambdaLR``，每一步的倍率是 ``lr_lambda(step, ...)``。
+    参数非法时在构造调度器时就抛出 ``ValueError``，而不是训练到一半才报错。
     """
-    ### BEGIN SOLUTION: a LambdaLR built on lr_lambda; check the arguments first
+    ### BEGIN SOLUTION: a LambdaLR built on lr_lambda; check the arguments first || 基于 lr_lambda 构造 LambdaLR；先检查参数
     lr_lambda(0, warmup_steps, total_steps, schedule)  # validates the arguments
     return LambdaLR(optimizer, lambda step: lr_lambda(step, warmup_steps, total_steps, schedule))
     ### END SOLUTION

@@ -1,0 +1,49 @@
+"""compare: a catalogued mistake is named only when it explains every failed check; excerpts say
+what their index means and show the values around the largest difference."""
+import torch
+
+from autograder import compare, mistakes
+
+
+def record(name, passed, candidates=(), message="generic", certain=False, exercise="multi_head"):
+    return {"submission": "s", "exercise": exercise, "name": name, "passed": passed, "fatal": False,
+            "message": message, "candidates": list(candidates), "certain": certain}
+
+
+def test_a_mistake_is_named_only_when_every_failed_check_has_it():
+    both = "multi_head.split_and_merge_interleaved"
+    records = [record("split", False, [both, "multi_head.heads_interleaved"]), record("merge", False, [both]),
+               record("forward", True)]
+    compare.resolve(records)
+    assert [r["message"] for r in records[:2]] == [mistakes.BY_ID[both].sentence] * 2
+    records = [record("split", False, ["multi_head.heads_interleaved"]), record("merge", False, ["multi_head.merge_interleaved"])]
+    compare.resolve(records)
+    assert [r["message"] for r in records] == ["generic", "generic"]
+
+
+def test_a_certain_line_stays_and_does_not_block_the_others():
+    records = [record("table", False, ["positional_encoding.no_batch_axis"]),
+               record("buffer", False, message="seen directly", certain=True, exercise="positional_encoding")]
+    records[0]["exercise"] = "positional_encoding"
+    compare.resolve(records)
+    assert records[0]["message"] == mistakes.BY_ID["positional_encoding.no_batch_axis"].sentence
+    assert records[1]["message"] == "seen directly"
+
+
+def test_a_candidate_that_fails_a_check_the_student_passed_is_not_named():
+    split = lambda m: m.MultiHeadedAttention(2, 8).split_heads(torch.arange(32.0).reshape(1, 2, 16)[..., :8].double())
+    compare.PASSED[("s", "multi_head")] = [(split, compare.ATOL, compare.RTOL)]
+    records = [record("merge", False, ["multi_head.split_and_merge_interleaved"])]
+    compare.resolve(records)
+    assert records[0]["message"] == "generic" and ("s", "multi_head") not in compare.PASSED
+
+
+def test_excerpt_names_the_axes_and_shows_the_values_around_the_largest_difference():
+    yours = torch.zeros(2, 3, 8, dtype=torch.float64)
+    expected = yours.clone()
+    expected[1, 1, 7] = 2.5
+    line = compare.difference(yours, expected, axes={3: ("example", "position", "feature")})
+    first, header, mine, theirs = line.split("\n")
+    assert first == "at [1, 1, 7] (example 1, position 1, feature 7): yours 0, expected 2.5 (largest difference 2.5)"
+    assert header.split() == ["feature", "5", "6", "7"]
+    assert mine.split() == ["yours", "0", "0", "0"] and theirs.split() == ["expected", "0", "0", "2.5"]
