@@ -17,9 +17,9 @@ whatever it left behind.
 import ast
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from course_cli import tempfiles
 from course_cli.assignment import ASSIGNMENT
 
 from . import forbidden, pool, side_effects, workspace
@@ -39,7 +39,7 @@ class Session:
         self.total_time_limit = 3 * time_limit if total_time_limit is None else total_time_limit
         self.limits = dict(limits or {})
         self.zygote = pool.take()
-        self.scratch = Path(tempfile.mkdtemp(prefix="course-grade-"))
+        self.scratch = tempfiles.mkdtemp("grade")
         if os.geteuid() == 0:
             self.scratch.chmod(0o711)  # children run as other uids: they may cross it, not list it
         self.key = self.module_or_reason = None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import tables
+from . import tables, tempfiles
 
 
 def _jobs_default():
@@ -19,6 +19,7 @@ def _jobs_default():
 @click.version_option(package_name="course")
 def main():
     """Build a Transformer by hand: exercises, a hidden autograder, and the course workflow."""
+    tempfiles.interrupt_on_sigterm()  # SIGTERM too removes what the command made in the temp folder
 
 
 def time_limits(command):

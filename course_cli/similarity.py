@@ -17,10 +17,9 @@ import io
 import logging
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
-from . import tables
+from . import tables, tempfiles
 from .assignment import EXERCISES
 
 # Only the exercise files take part: not __init__.py, not the public tests, nothing else a folder holds.
@@ -87,8 +86,7 @@ def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out
     """
     if not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
-    with tempfile.TemporaryDirectory(prefix="course-similarity-") as tmp:
-        root = Path(tmp)
+    with tempfiles.folder("similarity") as root:
         stubs = root / "stubs"
         stubs.mkdir()
         _copy_exercise_files(Path(stub_dir), stubs)

@@ -8,10 +8,10 @@ import io
 import json
 import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
+from . import tempfiles
 from .assignment import ASSIGNMENT, EXERCISES, FILES
 from .nbcourse import CONFIG_FILE, CourseError, coursedir, exchange_root, run_exchange
 from .notebook import NOTEBOOK, write_source_notebook
@@ -104,7 +104,7 @@ def release(config, assignment, force=False, duedate=None, check=True):
     if outbound.exists() and not force:
         raise CourseError(f"{assignment} is already released in {outbound.parent}; pass --force to release it again")
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfiles.folder("release") as tmp:
             built = build_student_version(tmp, check=check)
             if source.exists():
                 shutil.rmtree(source)
@@ -155,7 +155,7 @@ def submit(config, assignment, student, folder=None):
     check_assignment(assignment)
     folder = Path(folder or assignment)
     files = _submittable(folder)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfiles.folder("submit") as tmp:
         staged = Path(tmp) / assignment
         staged.mkdir()
         for path in files:

@@ -1,4 +1,5 @@
 """`course audit` passes: the hidden tests are proved against the whole catalog."""
+import os
 import re
 import subprocess
 
@@ -12,9 +13,10 @@ def test_catalog_is_large_enough_and_ids_are_unique():
     assert len(MISTAKES) >= 40 and len(VARIANTS) >= 10
 
 
-def test_audit_passes_on_reference_stubs_mistakes_and_variants():
+def test_audit_passes_on_reference_stubs_mistakes_and_variants_and_leaves_tmpdir_empty(private_tmpdir):
     out = subprocess.run([*COURSE, "audit"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert re.search(rf"{len(MISTAKES)} mistakes, {len(VARIANTS)} variants, 0 misses", out.stdout)
     assert re.search(r"reference\s+reference\s+ok\s+100/100", out.stdout)
     assert re.search(r"stub\s+stubs\s+ok\s+0\b", out.stdout)
+    assert not os.listdir(private_tmpdir)  # no copies of the reference (mutants) left behind
