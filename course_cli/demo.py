@@ -65,4 +65,6 @@ def run_demo(keep=None, echo=print):
         echo(f"  {student}: {page}")
     echo(f"class report: {summary}")
     echo(f"grades: course grades --course-dir {course}")
+    if not keep:
+        echo("(these files are removed when the demo ends: --keep DIR keeps them)")
     return results
