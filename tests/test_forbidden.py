@@ -48,6 +48,9 @@ SUBMISSIONS = {
                         "    return torch.ops.aten.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)\n\n\n"
                         "LayerNorm.forward = _forward\n"),
 }
+# Watched (getattr), and its attention comes from the stand-in, which uses F.scaled_dot_product_attention.
+HONEST = {"watched_but_honest": ("multi_head.py", REF["multi_head.py"].replace(
+    "out, _ = self.attention(query,", 'out, _ = getattr(self, "attention")(query,'))}
 EXPECTED = {  # what each submission is told on the exercise it loses
     "attention_source": "uses torch.nn.functional.scaled_dot_product_attention, which this exercise forbids",
     "attention_aten": "uses torch.ops.aten._scaled_dot_product",
@@ -92,22 +95,25 @@ def test_the_source_check_finds_names_aliases_and_strings():
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("forbidden")
     folders = {}
-    for name in ["clean", *SUBMISSIONS]:
+    for name in ["clean", "watched_but_honest", *SUBMISSIONS]:
         folder = root / name / "transformer"
         folder.mkdir(parents=True)
         for file, text in REF.items():
             (folder / file).write_text(text, encoding="utf-8")
-        if name in SUBMISSIONS:
-            file, text = SUBMISSIONS[name]
+        if name in SUBMISSIONS or name in HONEST:
+            file, text = {**SUBMISSIONS, **HONEST}[name]
             (folder / file).write_bytes(text.encode("utf-8"))
         folders[name] = str(folder)
     results = grade(list(folders.values()), time_limit=20.0, jobs=2)["results"]
     return dict(zip(folders, results))
 
 
-def test_a_clean_submission_keeps_full_marks_beside_them(report):
-    """The shims' own F.scaled_dot_product_attention and F.layer_norm never count against a student."""
-    assert report["clean"]["score"] == 100, report["clean"]
+@pytest.mark.parametrize("name", ["clean", "watched_but_honest"])
+def test_honest_submissions_keep_full_marks_beside_them(report, name):
+    """The shims' own F.scaled_dot_product_attention and F.layer_norm never count against a student,
+    watched or not."""
+    assert name == "clean" or watched("multi_head", HONEST[name][1])
+    assert report[name]["score"] == 100, report[name]
 
 
 @pytest.mark.parametrize("name", SUBMISSIONS)
