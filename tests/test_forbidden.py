@@ -53,12 +53,12 @@ HONEST = {"watched_but_honest": ("multi_head.py", REF["multi_head.py"].replace(
     "out, _ = self.attention(query,", 'out, _ = getattr(self, "attention")(query,'))}
 EXPECTED = {  # what each submission is told on the exercise it loses
     "attention_source": "uses torch.nn.functional.scaled_dot_product_attention, which this exercise forbids",
-    "attention_aten": "uses torch.ops.aten._scaled_dot_product",
-    "attention_getattr": "uses torch.ops.aten._scaled_dot_product",
+    "attention_aten": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "attention_getattr": "uses scaled_dot_product_attention (torch.ops.aten.",
     "attention_utf7": "attention.py declares the encoding utf-7: only UTF-8 is accepted",
-    "multi_head_aten": "uses torch.ops.aten._scaled_dot_product",
-    "multi_head_shim_alias": "uses torch.ops.aten._scaled_dot_product",
-    "layer_norm_aten": "uses torch.ops.aten.native_layer_norm, which this exercise forbids",
+    "multi_head_aten": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "multi_head_shim_alias": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "layer_norm_aten": "uses layer_norm (torch.ops.aten.native_layer_norm), which this exercise forbids",
 }
 
 

@@ -29,7 +29,14 @@ import sys
 
 from torch.utils._python_dispatch import TorchDispatchMode
 
-ATTENTION = ("scaled_dot_product_attention", "_scaled_dot_product_", "_native_multi_head_attention",
+# aten operator (or name prefix) -> the forbidden name the student is told. Composite operators
+# are split up before a dispatch mode sees them: scaled_dot_product_attention shows as its fused
+# kernel, or (its math path, taken for expanded or masked inputs) as _safe_softmax, which only it uses.
+NAMES = {"scaled_dot_product_attention": "scaled_dot_product_attention",
+         "_scaled_dot_product_": "scaled_dot_product_attention", "_safe_softmax": "scaled_dot_product_attention",
+         "_native_multi_head_attention": "MultiheadAttention", "_transformer_encoder_layer_fwd": "TransformerEncoderLayer",
+         "layer_norm": "layer_norm", "native_layer_norm": "layer_norm"}
+ATTENTION = ("scaled_dot_product_attention", "_scaled_dot_product_", "_safe_softmax", "_native_multi_head_attention",
              "_transformer_encoder_layer_fwd")
 LAYER_NORM = ("layer_norm", "native_layer_norm", "_transformer_encoder_layer_fwd")
 # exercise id -> aten operator names (or name prefixes) that its own code may not run
@@ -69,7 +76,8 @@ class Watcher(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         name = func._schema.name.split("::")[-1]
         if name.startswith(self.ops) and self._students():
-            self.used = f"uses torch.ops.aten.{name}, which this exercise forbids"
+            public = next(NAMES[op] for op in self.ops if name.startswith(op))
+            self.used = f"uses {public} (torch.ops.aten.{name}), which this exercise forbids"
             raise ForbiddenShortcut(self.used)
         return func(*args, **(kwargs or {}))
 
