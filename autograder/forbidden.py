@@ -9,7 +9,7 @@ not watched, and pay nothing for it.
 """
 import ast
 
-from .side_effects import CALLS, INSIDES, MODULES
+from .side_effects import CALLS, INSIDES
 
 ATTENTION = ("scaled_dot_product_attention", "MultiheadAttention", "multi_head_attention_forward")
 LAYER_NORM = ("LayerNorm", "layer_norm", "native_layer_norm")
@@ -59,8 +59,10 @@ def shortcuts(exercise_id, source):
 
 # What the reading above cannot follow to its end.
 DYNAMIC_CALLS = CALLS | {"getattr", "dir", "locals"}
-DYNAMIC_NAMES = {"ops", "aten", "_ops", "_C", "_nn", "_VariableFunctions", "__getattr__"} | INSIDES
-DYNAMIC_MODULES = MODULES | {"operator", "types", "functools"}
+DYNAMIC_NAMES = {"ops", "aten", "_ops", "_C", "_nn", "_VariableFunctions", "__getattr__"} | INSIDES | DYNAMIC_CALLS
+# Modules that reach an attribute by a string without the calls above (sys, ctypes, ... need them,
+# or a name above, to get at torch: importing them alone is no reason to watch).
+DYNAMIC_MODULES = {"operator", "importlib", "inspect", "builtins"}
 
 
 def watched(exercise_id, source):

@@ -17,10 +17,14 @@ def pytest_configure(config):
     root = tempfile.mkdtemp(prefix="course-tests-")
     tmpdir = os.path.join(root, "tmp")
     os.mkdir(tmpdir)
+    os.chmod(root, 0o711)  # like /tmp: the children's uids must reach their scratch folders in it
+    os.chmod(tmpdir, 0o1777)
     if config.option.basetemp is None:
         config.option.basetemp = os.path.join(root, "pytest")
     _private.update(root=root, tmpdir=tmpdir, saved=os.environ.get("TMPDIR"))
     os.environ["TMPDIR"] = tmpdir
+    # torch makes its compiler cache folder in TMPDIR when a test builds an optimizer: beside it, please
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(root, "torchinductor"))
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
 
 
