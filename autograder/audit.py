@@ -7,9 +7,9 @@
 - every catalogued variant (a correct rewrite) keeps full marks.
 """
 import shutil
-import tempfile
 from pathlib import Path
 
+from course_cli import tempfiles
 from course_cli.assignment import BY_ID, EXERCISES, MAX_SCORE
 
 from . import mistakes
@@ -52,8 +52,7 @@ def _verdict(kind, entry, result):
 
 def audit(jobs=1, time_limit=20.0):
     """Rows (kind, id, ok, detail) for the reference, the stubs, every mistake and every variant."""
-    root = tempfile.mkdtemp(prefix="course-audit-")
-    try:
+    with tempfiles.folder("audit") as root:
         cases = [("reference", "reference", None, _submission(root, "reference", {})),
                  ("stub", "stubs", None, _submission(root, "stubs", {e.file: stub_source(e) for e in EXERCISES}))]
         for kind, entries in (("mistake", mistakes.MISTAKES), ("variant", mistakes.VARIANTS)):
@@ -66,5 +65,3 @@ def audit(jobs=1, time_limit=20.0):
             ok, detail = _verdict(kind, entry, result)
             rows.append((kind, name, ok, detail))
         return rows
-    finally:
-        shutil.rmtree(root, ignore_errors=True)

@@ -1,9 +1,15 @@
 """The contract's forbidden shortcuts: library calls that would do an exercise for the student.
 
 Found by reading the student's source (AST), including names spelt as strings
-for getattr; a hit scores 0 on that exercise.
+for getattr; a hit scores 0 on that exercise. A file that reaches torch by a
+route this reading cannot follow (a name built at run time, torch.ops, another
+module's namespace) is also watched as it runs: `watched` says which, and
+sandbox/watch.py catches the forbidden operators themselves. Honest files are
+not watched, and pay nothing for it.
 """
 import ast
+
+from .side_effects import CALLS, INSIDES
 
 ATTENTION = ("scaled_dot_product_attention", "MultiheadAttention", "multi_head_attention_forward")
 LAYER_NORM = ("LayerNorm", "layer_norm", "native_layer_norm")
@@ -49,3 +55,30 @@ def shortcuts(exercise_id, source):
         if hit and hit not in found:
             found.append(hit)
     return found
+
+
+# What the reading above cannot follow to its end.
+DYNAMIC_CALLS = CALLS | {"getattr", "dir", "locals"}
+DYNAMIC_NAMES = {"ops", "aten", "_ops", "_C", "_nn", "_VariableFunctions", "__getattr__"} | INSIDES | DYNAMIC_CALLS
+# Modules that reach an attribute by a string without the calls above (sys, ctypes, ... need them,
+# or a name above, to get at torch: importing them alone is no reason to watch).
+DYNAMIC_MODULES = {"operator", "importlib", "inspect", "builtins"}
+
+
+def watched(exercise_id, source):
+    """Whether the file (text, or its ast.parse) must also be watched as it runs (sandbox/watch.py)."""
+    names = BY_EXERCISE.get(exercise_id, ())
+    if not names:
+        return False
+    tree = source if isinstance(source, ast.AST) else ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in DYNAMIC_CALLS:
+            return True
+        if isinstance(node, ast.Attribute) and (node.attr in DYNAMIC_NAMES or node.attr in names):
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            dotted = [a.name for a in node.names] + ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            parts = {part for name in dotted for part in name.split(".")}
+            if parts & (DYNAMIC_NAMES | DYNAMIC_MODULES | set(names) | {"*"}):
+                return True
+    return False

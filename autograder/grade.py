@@ -16,6 +16,7 @@ import sys
 import threading
 from pathlib import Path
 
+from course_cli import tempfiles
 from course_cli.assignment import BY_ID, EXERCISES
 
 from . import pool
@@ -153,6 +154,7 @@ def main(argv=None):
     if not args.paths:
         pool.prestart(fork=True)  # before this process holds any submission's path
         args.paths = json.load(sys.stdin)
+    tempfiles.interrupt_on_sigterm()  # after the fork: the zygote keeps SIGTERM's default
 
     def say(path):
         print(f"{PROGRESS}{path}", file=sys.__stderr__, flush=True)  # pytest.main has sys.stderr redirected

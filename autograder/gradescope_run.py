@@ -41,7 +41,6 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 import zipfile
@@ -234,7 +233,9 @@ def student_user():
 
 def run_public(submission_dir, exercises):
     """The public tests' rows (course test's), run as the unprivileged user; or (None, why)."""
-    scratch = Path(tempfile.mkdtemp(prefix="course-public-"))
+    from course_cli import tempfiles
+
+    scratch = tempfiles.mkdtemp("public")
     try:
         os.chmod(scratch, 0o755)
         lib = scratch / "lib"
@@ -281,7 +282,7 @@ def run_public(submission_dir, exercises):
         except (ValueError, TypeError, KeyError, AttributeError):
             return None, "the public tests' report could not be read"
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        tempfiles.discard(scratch)
 
 
 def _checked_rows(rows, exercises):
@@ -436,10 +437,11 @@ def grade_submission(root, config):
     """results.json (a dict) for the upload in root/submission."""
     start = time.monotonic()
     exercises, max_score = _exercises()
+    from course_cli import tempfiles
     from course_cli.assignment import FILES
 
     protect(root)
-    scratch = Path(tempfile.mkdtemp(prefix="course-gradescope-"))
+    scratch = tempfiles.mkdtemp("gradescope")
     try:
         folder, notes, where = collect_submission(root / "submission", scratch, FILES)
         print(f"grading the files of {where}", flush=True)
@@ -459,7 +461,7 @@ def grade_submission(root, config):
         return build_results(report, public, public_problem, config, exercises, max_score, notes, late,
                              time.monotonic() - start)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        tempfiles.discard(scratch)
 
 
 def main_run():

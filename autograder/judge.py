@@ -16,7 +16,7 @@ from course_cli.assignment import MAX_SCORE
 
 from .compare import Wrong, diagnose_error, resolve
 from .grade import GradingError, build_report
-from .remote import SandboxError, StudentError
+from .remote import Forbidden, SandboxError, StudentError
 from .session import Fatal
 
 HIDDEN = Path(__file__).resolve().parent / "hidden"
@@ -26,7 +26,7 @@ def _sentence(exercise_id, exc):
     """(one line for the student, whether the whole exercise is lost)."""
     if isinstance(exc, Fatal):
         return str(exc), True
-    if isinstance(exc, SandboxError):
+    if isinstance(exc, (SandboxError, Forbidden)):
         return str(exc), True
     if isinstance(exc, Wrong):
         return str(exc), False

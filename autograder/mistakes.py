@@ -6,14 +6,13 @@ patched reference's, and (2) `course audit` can prove that it loses points in
 its own exercise only, with this sentence. A variant's patch is a correct
 rewrite that must keep full marks.
 """
+import importlib
+import importlib.abc
 import importlib.util
 import re
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from course_cli.assignment import BY_ID as EXERCISES
 
@@ -565,21 +564,38 @@ def for_exercise(exercise_id):
     return [m for m in MISTAKES if m.exercise == exercise_id]
 
 
-_scratch = None
+class _InMemory(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the mutant packages from source text held here: nothing is written to disk."""
+
+    def __init__(self):
+        self.sources = {}  # module name -> (file name shown in tracebacks, source text, whether a package)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.sources:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=self.sources[fullname][0],
+                                               is_package=self.sources[fullname][2])
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        filename, text, _ = self.sources[module.__name__]
+        exec(compile(text, filename, "exec"), module.__dict__)
+
+
+_memory = _InMemory()
 
 
 @lru_cache(maxsize=None)
 def mutant(patch):
-    """The reference package with one file patched, imported in this (the judge's) process."""
-    global _scratch
-    if _scratch is None:
-        _scratch = tempfile.mkdtemp(prefix="course-mutants-")
+    """The reference package with one file patched, imported in this (the judge's) process from memory."""
     name = "_course_mutant_" + re.sub(r"\W", "_", patch.id)
-    pkg = Path(_scratch) / name
-    shutil.copytree(REFERENCE, pkg, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-    (pkg / EXERCISES[patch.exercise].file).write_text(patch.source(), encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
-    package = importlib.util.module_from_spec(spec)
-    sys.modules[name] = package
-    spec.loader.exec_module(package)
+    if _memory not in sys.meta_path:
+        sys.meta_path.append(_memory)
+    for file in sorted(REFERENCE.glob("*.py")):
+        text = patch.source() if file.name == EXERCISES[patch.exercise].file else file.read_text(encoding="utf-8")
+        package = file.name == "__init__.py"
+        module = name if package else f"{name}.{file.stem}"
+        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)
     return importlib.import_module(f"{name}.{patch.exercise}")

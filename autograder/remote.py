@@ -37,6 +37,10 @@ class StudentError(Exception):
         return f"{text} ({self.where})" if self.where else text
 
 
+class Forbidden(Exception):
+    """The exercise's own code ran an operator the exercise forbids: the whole exercise scores 0 (one line)."""
+
+
 class Child:
     def __init__(self, sock, pid, time_limit, zygote=None, budget=math.inf, total_limit=None, workdir=None):
         self.sock, self.pid, self.zygote, self.workdir = sock, pid, zygote, workdir
@@ -88,6 +92,8 @@ class Child:
         if status == "tainted":
             raise Tainted(value)
         if status == "err":
+            if value.get("type") == "ForbiddenShortcut":  # sandbox/watch.py: the child's code ran a forbidden op
+                raise Forbidden(str(value.get("message", "")))
             raise StudentError(**value)
         return self.wrap(value)
 
@@ -104,13 +110,13 @@ class Child:
     def import_module(self, name):
         return self.request("import", name)
 
-    def enter(self, files, name, everything=True):
+    def enter(self, files, name, everything=True, watch=False):
         """Start the next exercise: its own time_limit from now, its package {path: text} written into a
         fresh folder, the module `name` imported from there. Raises Tainted when the child refuses
-        (everything=False: it checks only the cheap part; see side_effects.py)."""
+        (everything=False: it checks only the cheap part; see side_effects.py; watch: see forbidden.watched)."""
         self.deadline = time.monotonic() + self.time_limit
         self.deferred = []  # the last exercise's, never needed (compare.expect flushes after each probe)
-        return self.request("enter", files, name, everything)
+        return self.request("enter", files, name, everything, watch)
 
     def kill(self, reason="closed"):
         if not self.dead:

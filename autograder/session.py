@@ -17,9 +17,9 @@ whatever it left behind.
 import ast
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from course_cli import tempfiles
 from course_cli.assignment import ASSIGNMENT
 
 from . import forbidden, pool, side_effects, workspace
@@ -39,7 +39,7 @@ class Session:
         self.total_time_limit = 3 * time_limit if total_time_limit is None else total_time_limit
         self.limits = dict(limits or {})
         self.zygote = pool.take()
-        self.scratch = Path(tempfile.mkdtemp(prefix="course-grade-"))
+        self.scratch = tempfiles.mkdtemp("grade")
         if os.geteuid() == 0:
             self.scratch.chmod(0o711)  # children run as other uids: they may cross it, not list it
         self.key = self.module_or_reason = None
@@ -87,6 +87,7 @@ class Session:
         if spent >= self.total_time_limit:
             return f"time limit exceeded: the submission's exercises together took longer than {self.total_time_limit:g} s"
         files = workspace.package_files(exercise, source)
+        watch = forbidden.watched(exercise.id, tree)  # a route to torch the reading above cannot follow
         try:
             for _ in range(2):  # a tainted child is replaced once; a fresh one cannot be tainted
                 if self._reusable(exercise) is False:
@@ -97,7 +98,7 @@ class Session:
                 # everything: whether the last exercise's code may have changed more than the cheap checks see
                 everything, self.suspect = self.suspect, side_effects.flagged(tree)
                 try:
-                    return self.child.enter(files, f"{ASSIGNMENT}.{exercise.id}", everything)
+                    return self.child.enter(files, f"{ASSIGNMENT}.{exercise.id}", everything, watch)
                 except Tainted:
                     self._close_child()
         except StudentError as exc:

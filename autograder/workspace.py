@@ -14,6 +14,9 @@ transformer_block and positional_encoding.)
 """
 import os
 import stat
+import codecs
+import io
+import tokenize
 from functools import lru_cache
 from pathlib import Path
 
@@ -78,7 +81,14 @@ def read_exercise(pkg, exercise):
     if len(data) > 1 << 20:
         raise SubmissionError(f"{exercise.file} is larger than 1 MiB")
     try:
-        return data.decode("utf-8")
+        # as the import will read it: a coding cookie (PEP 263) could make it see other text than we check
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SubmissionError(f"{exercise.file}: {exc.msg}") from None
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        raise SubmissionError(f"{exercise.file} declares the encoding {encoding}: only UTF-8 is accepted")
+    try:
+        return data.decode(encoding)
     except UnicodeDecodeError:
         raise SubmissionError(f"{exercise.file} is not UTF-8 text") from None
 

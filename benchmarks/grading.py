@@ -24,7 +24,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.mistakes import MISTAKES  # noqa: E402
+from course_cli import tempfiles  # noqa: E402
 from course_cli.assignment import BY_ID  # noqa: E402
 
 SOLUTIONS, STUBS = ROOT / "solutions" / "transformer", ROOT / "exercises" / "transformer"
@@ -111,7 +111,7 @@ def main():
     parser.add_argument("--small", type=int, default=10, help="the smaller batch for the overhead (default 10)")
     parser.add_argument("--large", type=int, default=40, help="the larger batch for the overhead (default 40)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="course-bench-"))
+    root = tempfiles.mkdtemp("bench")
     try:
         course = make_course(root, args.n)
         folders = sorted(str(p) for p in (course / "submitted").glob("*/transformer"))
@@ -152,7 +152,7 @@ def main():
         same = all(abs(ours[s] - theirs[s]) < 1e-9 for s in ours)
         print(f"  nbgrader's totals {'equal' if same else 'DIFFER FROM'} course grade's")
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        tempfiles.discard(root)
 
 
 if __name__ == "__main__":

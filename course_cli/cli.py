@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import tables
+from . import tables, tempfiles
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES, localize_report
 from .language import read_language, write_language
@@ -21,6 +21,7 @@ def _jobs_default():
 @click.version_option(package_name="course")
 def main():
     """Build a Transformer by hand: exercises, a hidden autograder, and the course workflow."""
+    tempfiles.interrupt_on_sigterm()  # SIGTERM too removes what the command made in the temp folder
 
 
 def time_limits(command):

@@ -5,10 +5,9 @@ three students would: release, fetch, submit, collect, grade, feedback.
 """
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
-from . import tables
+from . import tables, tempfiles
 from .assignment import ASSIGNMENT
 from .repo import SOLUTIONS, require_autograder
 
@@ -37,7 +36,7 @@ def run_demo(keep=None, echo=print):
     from . import feedback, workflow
     from .nbcourse import load_config
 
-    root = Path(keep).resolve() if keep else Path(tempfile.mkdtemp(prefix="course-demo-"))
+    root = Path(keep).resolve() if keep else tempfiles.mkdtemp("demo")
     if keep and root.exists():
         shutil.rmtree(root)
     course, exchange = root / "course", root / "exchange"
@@ -66,4 +65,6 @@ def run_demo(keep=None, echo=print):
         echo(f"  {student}: {page}")
     echo(f"class report: {summary}")
     echo(f"grades: course grades --course-dir {course}")
+    if not keep:
+        echo("(these files are removed when the demo ends: --keep DIR keeps them)")
     return results

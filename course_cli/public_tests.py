@@ -7,11 +7,10 @@ report through a JUnit XML file that is read back into one row per exercise.
 import os
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from . import tables
+from . import tables, tempfiles
 from .assignment import ASSIGNMENT, EXERCISES
 
 TEST_FILE = Path(__file__).resolve().parent / "public" / "test_public.py"
@@ -64,8 +63,7 @@ def run_public_tests(folder, timeout=300):
     assignment = find_assignment(folder)
     if not TEST_FILE.is_file():
         raise FileNotFoundError(f"the public tests are missing from this installation: {TEST_FILE}")
-    with tempfile.TemporaryDirectory(prefix="course-test-") as tmp:
-        tmp = Path(tmp)
+    with tempfiles.folder("test") as tmp:
         ini = tmp / "pytest.ini"
         ini.write_text(PYTEST_INI, encoding="utf-8")
         report = tmp / "report.xml"

@@ -16,10 +16,9 @@ import contextlib
 import io
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 
-from . import tables
+from . import tables, tempfiles
 from .assignment import EXERCISES
 
 # Only the exercise files take part: not __init__.py, not the public tests, nothing else a folder holds.
@@ -90,8 +89,7 @@ def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     from .similarity_page import write_page
 
-    with tempfile.TemporaryDirectory(prefix="course-similarity-") as tmp:
-        root = Path(tmp)
+    with tempfiles.folder("similarity") as root:
         boilerplate = []
         for name, folder in (("stubs", stub_dir), ("reference", reference_dir)):
             if folder is not None and _copy_exercise_files(Path(folder), root / name):

@@ -9,10 +9,10 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
+from . import tempfiles
 from .assignment import ASSIGNMENT, EXERCISES, FILES, MAX_SCORE
 from .nbcourse import (CONFIG_FILE, CourseError, assignment_folder, check_exchange, coursedir, exchange_root,
                        is_assignment_folder, remember, remembered, run_exchange)
@@ -113,7 +113,7 @@ def release(config, assignment, force=False, duedate=None, check=True, echo=None
         raise CourseError(f"{assignment} is already released in {outbound.parent}; pass --force to release it again")
     check_exchange(config, create=True)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfiles.folder("release") as tmp:
             echo("building the students' version" + (", and grading the reference and the stubs..." if check else "..."))
             built = build_student_version(tmp, check=False)
             if check:
@@ -212,7 +212,7 @@ def submit(config, assignment, student, folder=None):
     check_assignment(assignment)
     folder = find_submission_folder(assignment, folder)
     files, skipped = _submittable(folder)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfiles.folder("submit") as tmp:
         staged = Path(tmp) / assignment
         staged.mkdir()
         for path in files:

@@ -6,3 +6,32 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions" / "transformer"
 EXERCISES = ROOT / "exercises" / "transformer"
 COURSE = [sys.executable, "-m", "course_cli"]
+
+
+def copy_repo(dst):
+    """The repository's tracked files (its working-tree versions) copied into dst: a copy to break on purpose."""
+    import shutil
+    import subprocess
+
+    dst = Path(dst)
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
+    if listed.returncode == 0:
+        files = [f for f in listed.stdout.decode().split("\0") if f]
+    else:  # a copy made by this function (no .git): everything but caches and the virtual environment
+        files = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file()
+                 and not {".venv", "__pycache__", ".git", ".pytest_cache"} & set(p.relative_to(ROOT).parts)]
+    for name in files:
+        if (ROOT / name).is_file():
+            (dst / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dst / name)
+    return dst
+
+
+def course_in(copy, *args, cwd=None):
+    """`course ARGS` run from the repository copy `copy` (its course_cli and autograder), as a real process."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(copy))
+    return subprocess.run([sys.executable, "-m", "course_cli", *map(str, args)], cwd=cwd or copy, env=env,
+                          capture_output=True, text=True)

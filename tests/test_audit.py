@@ -1,4 +1,5 @@
 """`course audit` passes: the hidden tests are proved against the whole catalog."""
+import os
 import re
 import subprocess
 
@@ -26,9 +27,10 @@ def test_every_function_of_every_exercise_has_catalogued_mistakes():
         assert all(w in patches for w in words), (exercise, [w for w in words if w not in patches])
 
 
-def test_audit_passes_on_reference_stubs_mistakes_and_variants():
+def test_audit_passes_on_reference_stubs_mistakes_and_variants_and_leaves_tmpdir_empty(private_tmpdir):
     out = subprocess.run([*COURSE, "audit"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert re.search(rf"{len(MISTAKES)} mistakes, {len(VARIANTS)} variants, 0 misses", out.stdout)
     assert re.search(r"reference\s+reference\s+ok\s+100/100", out.stdout)
     assert re.search(r"stub\s+stubs\s+ok\s+0\b", out.stdout)
+    assert not os.listdir(private_tmpdir)  # no copies of the reference (mutants) left behind

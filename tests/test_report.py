@@ -6,6 +6,7 @@ must hold the scores and the pictures, and its screenshot must not be blank.
 """
 import copy
 import html
+import math
 import re
 import shutil
 import subprocess
@@ -152,12 +153,37 @@ def test_report_module_imports_neither_solutions_nor_matplotlib():
 
 def test_reference_artifacts_shape(artifacts):
     pe = artifacts["positional_encoding"]
-    assert len(pe["expected"]) == 50 and len(pe["expected"][0]) == 16 and pe["yours"] == pe["expected"]
+    assert len(pe["expected"]) == 50 and len(pe["expected"][0]) == 16
+    for pos, i in ((0, 0), (7, 2), (49, 15)):  # the sinusoidal formula itself, not the reference again
+        angle = pos / 10000 ** ((i - i % 2) / 16)
+        assert pe["expected"][pos][i] == pytest.approx(math.sin(angle) if i % 2 == 0 else math.cos(angle), abs=1e-6)
     warmup = artifacts["warmup"]
     assert warmup["steps"] == list(range(121)) and (warmup["warmup_steps"], warmup["total_steps"]) == (10, 100)
     for name in ("linear", "cosine", "noam"):
         assert len(warmup["schedules"][name]["expected"]) == 121
         assert warmup["schedules"][name]["expected"][10] == pytest.approx(1.0)
+
+
+def test_a_feedback_page_shows_the_students_own_table_and_curves(make_submission, tmp_path):
+    """Graded in the sandbox: the page's data are what the student's mistakes compute, not the reference's."""
+    from autograder.artifacts import EMBED, LAST, MAX_LEN, TOTAL, WARMUP, collect
+    from autograder.mistakes import mutant
+
+    pe_slip, warmup_slip = MISTAKES["positional_encoding.sin_cos_swapped"], MISTAKES["warmup.cosine_full_period"]
+    folder = make_submission("slips", {"positional_encoding.py": pe_slip.source(), "warmup.py": warmup_slip.source()})
+    (data,) = collect([folder]).values()
+    theirs = mutant(pe_slip).PositionalEmbedding(EMBED, MAX_LEN).pe
+    theirs = (theirs[0] if theirs.dim() == 3 else theirs).tolist()
+    flat = [x for row in data["positional_encoding"]["yours"] for x in row]
+    assert flat == pytest.approx([x for row in theirs for x in row], abs=1e-7)
+    assert flat != pytest.approx([x for row in data["positional_encoding"]["expected"] for x in row], abs=1e-3)
+    cosine = data["warmup"]["schedules"]["cosine"]
+    assert cosine["yours"] == pytest.approx([mutant(warmup_slip).lr_lambda(s, WARMUP, TOTAL, "cosine") for s in range(LAST + 1)])
+    assert cosine["yours"] != pytest.approx(cosine["expected"])
+    mine, reference = render_feedback(_result("slips", {}, {}), data, tmp_path / "slips.html").read_text(), \
+        render_feedback(_result("ref", {}, {}), reference_artifacts(), tmp_path / "ref.html").read_text()
+    assert IMG.findall(mine) and set(re.findall(r'data:image/png;base64,[^"]+', mine)).isdisjoint(
+        re.findall(r'data:image/png;base64,[^"]+', reference))  # the pictures are drawn from those data
 
 
 # --------------------------------------------------------------------------- in a real browser

@@ -26,7 +26,7 @@ import types
 
 import torch
 
-from . import limits, wire
+from . import limits, watch, wire
 
 
 class Ref:
@@ -110,6 +110,7 @@ class Server:
         self.baseline = baseline
         self.entered = False
         self.package = set()  # the modules the last enter wrote (a module the student wrote and imported stays)
+        self.watcher = watch.Watcher()
 
     def handle(self, obj):
         key = id(obj)
@@ -125,10 +126,10 @@ class Server:
         self.objects[handle] = obj
         self.ids[id(obj)] = handle
 
-    def enter(self, files, name, everything=True):
+    def enter(self, files, name, everything=True, watch=False):
         """Forget the last exercise, write this one's package (files: {path: text}) into the
         exercise folder, emptied first, and import `name` from there. everything: check all
-        of Baseline.changed, not only its cheap part."""
+        of Baseline.changed, not only its cheap part; watch: run the exercise under watch.Watcher."""
         if self.entered:
             if _company():
                 raise Tainted("a thread or process the last exercise started is still running")
@@ -156,6 +157,7 @@ class Server:
                 f.write(text)
         sys.path[0] = folder
         os.chdir(folder)
+        self.watcher.exercise(folder, name, files, watch)
         for cached in [p for p in sys.path_importer_cache if p.startswith(folder)]:
             del sys.path_importer_cache[cached]  # the folder's listing changed
         return self.handle(importlib.import_module(name))
@@ -239,11 +241,15 @@ class Server:
             except EOFError:
                 return
             try:
-                reply = ("ok", self.to_data(self.answer(request)))
+                with self.watcher.around():
+                    value = self.answer(request)
+                reply = ("ok", self.to_data(value))
             except Tainted as exc:
                 reply = ("tainted", str(exc))
             except BaseException as exc:  # SystemExit too: the student's exit must not end the conversation
                 reply = ("err", self.error(exc))
+            if self.watcher.used:  # the whole exercise is lost, whatever its code did with the exception
+                reply = ("err", {"type": watch.ForbiddenShortcut.__name__, "message": self.watcher.used, "where": ""})
             try:
                 data = wire.dump_reply(reply)
             except BaseException as exc:

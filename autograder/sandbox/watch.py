@@ -1,0 +1,93 @@
+"""Forbidden computation caught where it happens, whatever name reached it.
+
+autograder/forbidden.py reads the student's source for the contract's forbidden
+shortcuts; `torch.ops.aten.layer_norm`, a name built from strings, or a module
+that reaches them indirectly do not appear there. This watcher runs in the
+child, around every request of the judge, as a TorchDispatchMode: it sees each
+aten operator run, by any route, and refuses the exercise's forbidden ones
+(fused attention, native layer norm, ...) when the exercise's own file ran
+them. The shims of earlier exercises may use them (the attention stand-in is
+written with F.scaled_dot_product_attention): an operator whose innermost
+caller in the exercise's package is a shim's file does not count.
+
+Python sees every operator then, which makes the student's code several times
+slower (benchmarks/watch.py): the judge asks for it only for the files that
+reach torch by a route the source check cannot follow (forbidden.watched).
+
+Once caught, every later request of that exercise is answered with the same
+error, so catching the exception changes nothing; the judge scores the
+exercise 0 with the message the source check gives.
+
+Limits: this is a Python-level watcher in the student's own process. A student
+who deliberately takes torch's mode stack apart, or compiles code under a
+shim's file name, can get past it; that is tampering, which the source check
+and the review of flagged submissions are for.
+"""
+import contextlib
+import os
+import sys
+
+from torch.utils._python_dispatch import TorchDispatchMode
+
+# aten operator (or name prefix) -> the forbidden name the student is told. Composite operators
+# are split up before a dispatch mode sees them: scaled_dot_product_attention shows as its fused
+# kernel, or (its math path, taken for expanded or masked inputs) as _safe_softmax, which only it uses.
+NAMES = {"scaled_dot_product_attention": "scaled_dot_product_attention",
+         "_scaled_dot_product_": "scaled_dot_product_attention", "_safe_softmax": "scaled_dot_product_attention",
+         "_native_multi_head_attention": "MultiheadAttention", "_transformer_encoder_layer_fwd": "TransformerEncoderLayer",
+         "layer_norm": "layer_norm", "native_layer_norm": "layer_norm"}
+ATTENTION = ("scaled_dot_product_attention", "_scaled_dot_product_", "_safe_softmax", "_native_multi_head_attention",
+             "_transformer_encoder_layer_fwd")
+LAYER_NORM = ("layer_norm", "native_layer_norm", "_transformer_encoder_layer_fwd")
+# exercise id -> aten operator names (or name prefixes) that its own code may not run
+OPS = {
+    "attention": ATTENTION,
+    "multi_head": ATTENTION,
+    "transformer_block": LAYER_NORM,
+    "bert": ("_transformer_encoder_layer_fwd",),
+}
+
+
+class ForbiddenShortcut(Exception):
+    """The exercise's own code ran an operator the exercise forbids (the judge's one line)."""
+
+
+class Watcher(TorchDispatchMode):
+    def __init__(self):
+        super().__init__()
+        self.ops = ()
+        self.folder, self.shims = os.sep, set()
+        self.used = None  # the message, once the exercise has run a forbidden operator
+
+    def exercise(self, folder, module_name, files, watch=True):
+        """Watch the exercise `module_name` ("transformer.attention"), whose package `files`
+        ({path: text}, as Server.enter writes them) are in folder; watch=False: not at all."""
+        self.ops = tuple(OPS.get(module_name.split(".")[-1], ())) if watch else ()
+        self.folder = os.path.join(folder, "")
+        own = module_name.replace(".", "/") + ".py"
+        self.shims = {os.path.join(folder, p) for p in files if p != own and not p.endswith("__init__.py")}
+        self.used = None
+
+    def around(self):
+        """The context to answer a request in: this mode, or nothing where the exercise forbids nothing
+        (no cost there). Chosen before the request: an `enter` switches exercises inside it."""
+        return self if self.ops else contextlib.nullcontext()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        name = func._schema.name.split("::")[-1]
+        if name.startswith(self.ops) and self._students():
+            public = next(NAMES[op] for op in self.ops if name.startswith(op))
+            self.used = f"uses {public} (torch.ops.aten.{name}), which this exercise forbids"
+            raise ForbiddenShortcut(self.used)
+        return func(*args, **(kwargs or {}))
+
+    def _students(self):
+        """Whether the innermost caller that is a file of the package is not a shim."""
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename in self.shims:
+                return False
+            if frame.f_code.co_filename.startswith(self.folder):
+                return True
+            frame = frame.f_back
+        return True

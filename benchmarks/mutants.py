@@ -1,0 +1,160 @@
+"""Mutation check of the project's own guards: does a test see each one break?
+
+    python benchmarks/mutants.py                 # every mutant (slow: ~15 minutes on 2 cores)
+    python benchmarks/mutants.py -k tempfiles    # those whose name contains "tempfiles"
+    python benchmarks/mutants.py --list
+
+For each mutant: copy the repository's tracked files into a temporary folder,
+apply one guard-breaking patch there, run the tests named for it, and print
+"killed" (a test failed) or "survived" (they all passed: the guard is broken
+and no test can see it). Exits non-zero if any survived or could not be applied.
+For people, not CI: run it before resolving an issue that adds a guard, and
+append that guard's mutant to MUTANTS below (one line each: the file, the text
+to replace, exactly once, its replacement, the tests that must catch it).
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course_cli import tempfiles  # noqa: E402
+from tests.helpers import copy_repo  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    file: str  # relative to the repository root
+    old: str  # must occur exactly once in file
+    new: str
+    tests: tuple  # pytest node ids (or files) that must fail
+
+
+C = "tests/test_sandbox_confinement.py::"
+W = "tests/test_workflow.py::"
+MUTANTS = [
+    # ---- the thirteen the first mutation test caught (issue 15), reconstructed
+    Mutant("loose tolerance", "autograder/compare.py", "ATOL = RTOL = 1e-7", "ATOL = RTOL = 1e-3",
+           ("tests/test_audit.py",)),
+    Mutant("dead forbidden-shortcut check", "autograder/session.py",
+           "used = forbidden.shortcuts(exercise.id, tree)", "used = []",
+           ("tests/test_forbidden.py::test_a_forbidden_shortcut_scores_zero_on_its_exercise_only",)),
+    Mutant("dropped exclude_overwriting", "course_cli/workflow.py",
+           'f"c.Autograde.exclude_overwriting = {{{ASSIGNMENT!r}: {list(FILES)!r}}}",', "",
+           (W + "test_course_grade_and_nbgrader_autograde_agree_exercise_by_exercise",)),
+    Mutant("ignored --student", "course_cli/cli.py",
+           'kwargs["student"] = kwargs.get("student") or default_student()', 'kwargs["student"] = default_student()',
+           (W + "test_every_submission_is_kept_with_its_timestamp",)),
+    Mutant("seccomp off", "autograder/sandbox/limits.py", "        seccomp()\n", "        pass\n",
+           (C + "test_child_cannot_send_udp_nor_make_setuid_files", C + "test_child_cannot_connect_to_tcp")),
+    Mutant("Landlock off", "autograder/sandbox/limits.py", '        landlock(plan["landlock"], rules)\n', "        pass\n",
+           (C + "test_child_cannot_read_the_solutions_nor_the_autograder", C + "test_child_writes_only_to_its_scratch_folder")),
+    Mutant("orphans not reaped", "autograder/sandbox/zygote.py", "    limits.become_subreaper()\n", "    pass\n",
+           (C + "test_daemons_die_with_their_child",)),
+    Mutant("wrong Gradescope visibility", "autograder/gradescope_run.py",
+           '"output": str(t["output"]), "visibility": visibility}', '"output": str(t["output"]), "visibility": "visible"}',
+           ("tests/test_gradescope.py::test_mistake_loses_points_in_attention_only",)),
+    Mutant("changed points marker", "autograder/hidden/test_warmup.py",
+           "@pytest.mark.points(3)\ndef test_linear_warmup", "@pytest.mark.points(4)\ndef test_linear_warmup",
+           ("tests/test_hidden_tests.py",)),
+    # ---- the seven no test could see (issue 15)
+    Mutant("release's solution-text guard a no-op", "course_cli/workflow.py",
+           "def assert_no_solution(folder):\n", "def assert_no_solution(folder):\n    return\n",
+           ("tests/test_workflow_guards.py::test_release_refuses_a_folder_holding_solution_text",)),
+    Mutant("the reference in the child's package", "autograder/workspace.py",
+           '{f"{ASSIGNMENT}/{e.file}": _shim(e.file) for e in',
+           '{f"{ASSIGNMENT}/{e.file}": (REFERENCE / e.file).read_text() for e in',
+           ("tests/test_sandbox_reach.py",)),
+    Mutant("a commit per exercise", "course_cli/workflow.py",
+           '            grade.manual_score = None\n', '            grade.manual_score = None\n            gb.db.commit()\n',
+           ("tests/test_workflow_guards.py::test_a_grading_killed_mid_student_records_no_part_of_that_student",)),
+    Mutant("the reference's pictures for everyone", "autograder/artifacts.py",
+           "            out[path] = _artifacts(pe, warmup)", "            out[path] = reference()",
+           ("tests/test_report.py::test_a_feedback_page_shows_the_students_own_table_and_curves",)),
+    Mutant("--before-duedate ignored", "course_cli/workflow.py",
+           "update=True, before_duedate=before_duedate)", "update=True)",
+           ("tests/test_workflow_guards.py::test_collect_before_duedate_takes_the_submission_before_it",)),
+    Mutant("a build that never refuses", "course_cli/build.py",
+           '    require_autograder()\n    from autograder.grade import grade\n',
+           '    return None, None\n    require_autograder()\n    from autograder.grade import grade\n',
+           ("tests/test_build.py",)),
+    Mutant("only the latest submission listed", "course_cli/cli.py",
+           "    for assignment, timestamp in submitted:\n", "    for assignment, timestamp in submitted[-1:]:\n",
+           (W + "test_every_submission_is_kept_with_its_timestamp",)),
+    # ---- guards added with issues 16 and 10 (item 5)
+    Mutant("temp folders not removed at exit", "course_cli/tempfiles.py",
+           "    for path in [p for p, pid in _mine.items() if pid == os.getpid()]:\n        discard(path)\n",
+           "    pass\n", ("tests/test_tempfiles.py::test_a_folder_is_removed_when_its_process_is_interrupted_or_terminated",
+                       "tests/test_tempfiles.py::test_course_demo_leaves_tmpdir_empty")),
+    Mutant("SIGTERM not turned into an interrupt", "course_cli/tempfiles.py",
+           "        signal.signal(signal.SIGTERM, stop)", "        pass",
+           ("tests/test_tempfiles.py::test_a_folder_is_removed_when_its_process_is_interrupted_or_terminated",)),
+    Mutant("stale folders not swept", "course_cli/tempfiles.py", "        sweep()\n", "        pass\n",
+           ("tests/test_tempfiles.py::test_the_next_run_sweeps_a_killed_runs_folder_and_nothing_else",)),
+    Mutant("the sweep takes a live run's folder", "course_cli/tempfiles.py",
+           "    return _started(pid) is None or _started(pid) != start", "    return True",
+           ("tests/test_tempfiles.py::test_the_next_run_sweeps_a_killed_runs_folder_and_nothing_else",)),
+    Mutant("mutants written to disk", "autograder/mistakes.py",
+           '        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)\n',
+           '        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)\n'
+           '        (__import__("pathlib").Path(__import__("tempfile").mkdtemp(prefix="course-mutants-")) / file.name).write_text(text)\n',
+           ("tests/test_tempfiles.py::test_course_check_of_a_mistake_leaves_tmpdir_empty",)),
+    Mutant("forbidden operators not watched", "autograder/sandbox/watch.py",
+           "        return self if self.ops else contextlib.nullcontext()", "        return contextlib.nullcontext()",
+           ("tests/test_forbidden.py::test_a_forbidden_shortcut_scores_zero_on_its_exercise_only",)),
+    Mutant("a coding cookie believed", "autograder/workspace.py",
+           '    if codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):', "    if False:",
+           ("tests/test_forbidden.py::test_a_forbidden_shortcut_scores_zero_on_its_exercise_only",)),
+    Mutant("shims' operators charged to the student", "autograder/sandbox/watch.py",
+           "            if frame.f_code.co_filename in self.shims:\n                return False\n", "",
+           ("tests/test_forbidden.py",)),
+]
+
+
+def run(mutant):
+    """'killed', 'survived' or 'error: ...' for one mutant."""
+    with tempfiles.folder("mutant") as root:
+        repo = copy_repo(root / "repo")
+        path = repo / mutant.file
+        text = path.read_text(encoding="utf-8")
+        if text.count(mutant.old) != 1:
+            return f"error: the text to replace occurs {text.count(mutant.old)} times in {mutant.file}"
+        path.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
+        env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1")
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *mutant.tests]
+        out = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True)
+        if out.returncode == 0:
+            return "survived"
+        if out.returncode == 1:
+            return "killed"
+        return f"error: pytest exit {out.returncode}: {(out.stdout + out.stderr).strip().splitlines()[-1:]}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="only the mutants whose name contains this")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    args = parser.parse_args()
+    chosen = [m for m in MUTANTS if args.k.lower() in m.name.lower()]
+    if args.list:
+        for m in chosen:
+            print(f"{m.name}: {m.file} -> {', '.join(m.tests)}")
+        return 0
+    bad = 0
+    for m in chosen:
+        start = time.monotonic()
+        verdict = run(m)
+        bad += verdict != "killed"
+        print(f"{verdict:<9} {m.name}  ({time.monotonic() - start:.0f} s)", flush=True)
+    print(f"{len(chosen) - bad} of {len(chosen)} mutants killed")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Forbidden shortcuts score 0 on their exercise, whatever route reaches them.
+
+The source check (autograder/forbidden.py) is the first line; what it cannot
+see (torch.ops.aten, names built at run time) is caught in the child as the
+operator runs (autograder/sandbox/watch.py); a file whose coding cookie would
+make the import read other text than the check is refused. Each dodge is a
+real submission, graded in one batch with clean ones.
+"""
+import pytest
+
+from autograder.forbidden import shortcuts, watched
+from autograder.grade import grade
+from autograder.mistakes import MISTAKES, VARIANTS
+from course_cli.assignment import BY_ID, EXERCISES
+from tests.helpers import SOLUTIONS
+
+REF = {f.name: f.read_text(encoding="utf-8") for f in SOLUTIONS.glob("*.py")}
+ATTENTION_BODY = "        dk = query.size(-1)\n"
+BIAS = "        bias = (mask == 0).to(query.dtype) * -1e9 if mask is not None else None\n"
+WEIGHTS = "        weights = (query @ key.transpose(-2, -1) / math.sqrt(query.size(-1)) + (0 if bias is None else bias)).softmax(-1)\n"
+
+
+def attention(call):
+    """The reference attention.py whose output comes from `call` (weights computed by hand)."""
+    return REF["attention.py"].replace(ATTENTION_BODY, BIAS + WEIGHTS + f"        return {call}, weights\n" + ATTENTION_BODY)
+
+
+UTF7_HIDDEN = ("        #+AAo-        return torch.nn.functional.scaled+AF8-dot+AF8-product+AF8-attention"
+               "(query, key, value, attn+AF8-mask+AD0-bias), weights\n")
+
+SUBMISSIONS = {
+    "attention_source": ("attention.py", attention("torch.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=bias)")),
+    "attention_aten": ("attention.py", attention("torch.ops.aten.scaled_dot_product_attention(query, key, value, bias)")),
+    "attention_getattr": ("attention.py", attention(
+        'getattr(torch.nn.functional, "scaled_dot_" + "product_attention")(query, key, value, attn_mask=bias)')),
+    "attention_utf7": ("attention.py", "# coding: utf-7\n" + REF["attention.py"].replace(  # UTF-7 spells "+" as "+-"
+        ATTENTION_BODY, (BIAS + WEIGHTS).replace("+", "+-") + UTF7_HIDDEN + ATTENTION_BODY)),
+    "multi_head_aten": ("multi_head.py", REF["multi_head.py"].replace(
+        "        out, _ = self.attention(query, key, value, mask=mask, dropout=self.dropout)",
+        "        import torch\n        bias = None if mask is None else (mask == 0).to(query.dtype) * -1e9\n"
+        "        out = torch.ops.aten.scaled_dot_product_attention(query, key, value, bias)")),
+    "multi_head_shim_alias": ("multi_head.py", REF["multi_head.py"].replace(
+        "        out, _ = self.attention(query, key, value, mask=mask, dropout=self.dropout)",
+        "        from .attention import F  # the attention stand-in's own torch.nn.functional\n"
+        "        bias = None if mask is None else (mask == 0).to(query.dtype) * -1e9\n"
+        "        out = F.scaled_dot_product_attention(query, key, value, attn_mask=bias)")),
+    "layer_norm_aten": ("transformer_block.py", REF["transformer_block.py"] + "\n\ndef _forward(self, x):\n"
+                        "    return torch.ops.aten.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)\n\n\n"
+                        "LayerNorm.forward = _forward\n"),
+}
+# Watched (getattr), and its attention comes from the stand-in, which uses F.scaled_dot_product_attention.
+HONEST = {"watched_but_honest": ("multi_head.py", REF["multi_head.py"].replace(
+    "out, _ = self.attention(query,", 'out, _ = getattr(self, "attention")(query,'))}
+EXPECTED = {  # what each submission is told on the exercise it loses
+    "attention_source": "uses torch.nn.functional.scaled_dot_product_attention, which this exercise forbids",
+    "attention_aten": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "attention_getattr": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "attention_utf7": "attention.py declares the encoding utf-7: only UTF-8 is accepted",
+    "multi_head_aten": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "multi_head_shim_alias": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "layer_norm_aten": "uses layer_norm (torch.ops.aten.native_layer_norm), which this exercise forbids",
+}
+
+
+def test_the_dodges_get_past_the_source_check():
+    """Otherwise these submissions would prove nothing about the checks behind it."""
+    for name, (file, text) in SUBMISSIONS.items():
+        seen = text.encode("utf-8").decode("utf-8")
+        assert name == "attention_source" or shortcuts(file[:-3], seen) == [], name
+    hidden = SUBMISSIONS["attention_utf7"][1].encode("utf-8").decode("utf-7")
+    assert "\n        return torch.nn.functional.scaled_dot_product_attention(query" in hidden
+
+
+def test_honest_files_are_not_watched_and_the_dodges_are():
+    """Watching makes the student's code several times slower: only files that reach torch by a
+    route the source check cannot follow pay for it (see benchmarks/watch.py)."""
+    for entry in [*VARIANTS, *(m for m in MISTAKES if not shortcuts(m.exercise, m.source()))]:
+        assert not watched(entry.exercise, entry.source()), entry.id
+    for e in EXERCISES:
+        assert not watched(e.id, REF[e.file])
+    for name, (file, text) in SUBMISSIONS.items():
+        if name not in ("attention_source", "attention_utf7"):
+            assert watched(file[:-3], text), name
+
+
+def test_the_source_check_finds_names_aliases_and_strings():
+    assert shortcuts("attention", REF["attention.py"]) == []
+    assert shortcuts("transformer_block", REF["transformer_block.py"]) == []
+    assert shortcuts("bert", "from torch.nn import TransformerEncoderLayer\n") == ["TransformerEncoderLayer"]
+    assert shortcuts("multi_head", "import torch.nn.functional as G\ny = getattr(G, 'scaled_dot_product_attention')\n") \
+        == ["scaled_dot_product_attention"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("forbidden")
+    folders = {}
+    for name in ["clean", "watched_but_honest", *SUBMISSIONS]:
+        folder = root / name / "transformer"
+        folder.mkdir(parents=True)
+        for file, text in REF.items():
+            (folder / file).write_text(text, encoding="utf-8")
+        if name in SUBMISSIONS or name in HONEST:
+            file, text = {**SUBMISSIONS, **HONEST}[name]
+            (folder / file).write_bytes(text.encode("utf-8"))
+        folders[name] = str(folder)
+    results = grade(list(folders.values()), time_limit=20.0, jobs=2)["results"]
+    return dict(zip(folders, results))
+
+
+@pytest.mark.parametrize("name", ["clean", "watched_but_honest"])
+def test_honest_submissions_keep_full_marks_beside_them(report, name):
+    """The shims' own F.scaled_dot_product_attention and F.layer_norm never count against a student,
+    watched or not."""
+    assert name == "clean" or watched("multi_head", HONEST[name][1])
+    assert report[name]["score"] == 100, report[name]
+
+
+@pytest.mark.parametrize("name", SUBMISSIONS)
+def test_a_forbidden_shortcut_scores_zero_on_its_exercise_only(report, name):
+    result = report[name]
+    own = SUBMISSIONS[name][0][:-3]
+    assert result["exercises"][own]["score"] == 0, result["exercises"][own]
+    assert EXPECTED[name] in result["exercises"][own]["feedback"][0]
+    for e in EXERCISES:
+        if e.id != own:
+            assert result["exercises"][e.id]["score"] == BY_ID[e.id].points, (e.id, result["exercises"][e.id])
