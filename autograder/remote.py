@@ -77,7 +77,9 @@ class Child:
             if per_exercise:
                 self.kill(f"time limit exceeded: the exercise took longer than {self.time_limit:g} s (an endless loop?)")
             self.kill(f"time limit exceeded: the submission's exercises together took longer than {self.total_limit:g} s")
-        except (OSError, EOFError):
+        except (OSError, EOFError) as exc:
+            if isinstance(exc, wire.WireError) and str(exc) != wire.CLOSED:
+                self.kill(f"the process running your code sent a reply the grader did not ask for ({exc})")
             self.crashed = True
             self.kill("your code ended the process running it (sys.exit, os._exit or a crash)")
         except Exception as exc:  # an answer the judge refuses to read
