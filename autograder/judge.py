@@ -15,7 +15,7 @@ import torch
 from course_cli.assignment import MAX_SCORE
 
 from .compare import Wrong, diagnose_error
-from .grade import GradingError, build_report
+from .grade import GradingError, build_report, not_graded
 from .remote import SandboxError, StudentError
 from .session import Fatal, Session
 
@@ -86,11 +86,7 @@ class Grader:
             failure = self.sandbox.end()
             if failure is None:
                 return build_report([path], self.records, self.exercises)["results"][0]
-        entry = build_report([path], [], self.exercises)["results"][0]
-        for exercise in entry["exercises"].values():
-            exercise["feedback"] = ["not graded: the grading machinery failed"]
-        entry["error"] = f"not graded after {ATTEMPTS} tries: {failure}"
-        return entry
+        return not_graded(path, self.exercises, f"{ATTEMPTS} tries, each ended by the grading machinery (last: {failure})")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):

@@ -1,0 +1,148 @@
+"""When the grading machinery fails (a zygote or a worker killed), the judge notices it itself,
+restarts what died and grades the affected submissions again: no student loses a point. A
+submission the machinery cannot grade at all is reported with "error", and `course check` exits
+non-zero in one line."""
+import glob
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from autograder.grade import grade
+from course_cli.assignment import MAX_SCORE
+from course_cli.cli import main
+
+from tests.helpers import SOLUTIONS
+
+SLEEPER = "import time\ntime.sleep(2)\n"  # at import: the child is surely running when the killer strikes
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+
+def descendants(pid):
+    """{pid: command line} of every process below pid."""
+    found, todo = {}, [pid]
+    while todo:
+        for path in glob.glob(f"/proc/{todo.pop()}/task/*/children"):
+            try:
+                with open(path) as f:
+                    kids = f.read().split()
+            except OSError:
+                continue
+            for kid in kids:
+                try:
+                    with open(f"/proc/{kid}/cmdline", "rb") as f:
+                        found[int(kid)] = f.read().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    continue
+                todo.append(kid)
+    return found
+
+
+def processes():
+    """(descendants, {pid: parent pid}) of this process."""
+    procs = descendants(os.getpid())
+    return procs, {pid: _parent(pid) for pid in procs}
+
+
+def workers():
+    procs, parent = processes()
+    return [p for p in procs if parent[p] == os.getpid() and "autograder.grade --worker" in procs[p]]
+
+
+def busy_zygotes():
+    """Zygotes below this process (exec'ed, or forked by a worker) that have a child grading right now."""
+    procs, parent = processes()
+    zygotes = [p for p in procs if "autograder.sandbox.zygote" in procs[p] or parent[p] in workers()]
+    return [z for z in zygotes if z in parent.values()]
+
+
+def busy_workers():
+    return [_parent(z) for z in busy_zygotes() if _parent(z) in workers()]
+
+
+def _parent(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+
+
+class Killer(threading.Thread):
+    """Kills with SIGKILL what pick() returns, `times` times (each a fresh target), until stopped."""
+
+    def __init__(self, pick, times=1):
+        super().__init__(daemon=True)
+        self.pick, self.times, self.killed, self.stop = pick, times, [], threading.Event()
+
+    def run(self):
+        while not self.stop.is_set() and len(self.killed) < self.times:
+            targets = [p for p in self.pick() if p not in self.killed]
+            if targets:
+                time.sleep(0.3)  # well into its grading
+                try:
+                    os.kill(targets[0], signal.SIGKILL)
+                    self.killed.append(targets[0])
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+
+
+def submissions(make_submission, n):
+    first = make_submission("sleeper", {"positional_encoding.py": SLEEPER + (SOLUTIONS / "positional_encoding.py").read_text()})
+    return [str(first)] + [str(make_submission(f"ref{i}")) for i in range(n - 1)]
+
+
+def test_a_zygote_killed_mid_submission_costs_no_student_a_point(make_submission):
+    paths = submissions(make_submission, 3)
+    killer = Killer(busy_zygotes)
+    killer.start()
+    try:
+        report = grade(paths, time_limit=10, jobs=1)
+    finally:
+        killer.stop.set()
+    assert len(killer.killed) == 1
+    for result in report["results"]:
+        assert "error" not in result
+        assert result["score"] == MAX_SCORE, result
+
+
+def test_a_worker_killed_mid_submission_costs_no_student_a_point(make_submission):
+    paths = submissions(make_submission, 4)
+    killer = Killer(busy_workers)
+    killer.start()
+    done = []
+    try:
+        report = grade(paths, time_limit=10, jobs=2, progress=done.append)
+    finally:
+        killer.stop.set()
+    assert len(killer.killed) == 1
+    assert sorted(done) == sorted(paths)  # each counted once, as it was really graded
+    assert [r["submission"] for r in report["results"]] == paths
+    for result in report["results"]:
+        assert "error" not in result
+        assert result["score"] == MAX_SCORE, result
+
+
+def test_a_submission_the_machinery_never_grades_is_an_error_and_check_exits_non_zero(make_submission):
+    (path,) = submissions(make_submission, 1)
+    killer = Killer(busy_zygotes, times=10)  # every zygote that grades it dies
+    killer.start()
+    try:
+        result = CliRunner().invoke(main, ["check", path, "--json", "-j", "1", "--time-limit", "10"])
+    finally:
+        killer.stop.set()
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    (entry,) = report["results"]
+    assert "machinery" in entry["error"] and entry["score"] == 0
+    assert result.stderr.count("\n") == 1 and path in result.stderr and "not graded" in result.stderr
