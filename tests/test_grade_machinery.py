@@ -146,3 +146,17 @@ def test_a_submission_the_machinery_never_grades_is_an_error_and_check_exits_non
     (entry,) = report["results"]
     assert "machinery" in entry["error"] and entry["score"] == 0
     assert result.stderr.count("\n") == 1 and path in result.stderr and "not graded" in result.stderr
+
+
+def test_a_submission_at_its_time_limit_holds_back_no_other(make_submission):
+    """The straggler comes first; while one worker waits out its time limit, the other grades all the
+    rest (submissions split up front would have queued one of them behind it)."""
+    loop = "while True:\n    pass\n"
+    straggler = make_submission("straggler", {"positional_encoding.py": loop})
+    paths = [str(straggler)] + [str(make_submission(f"ref{i}")) for i in range(3)]
+    done = []
+    report = grade(paths, time_limit=10, jobs=2, progress=done.append)
+    assert done[-1] == str(straggler), done
+    results = {r["submission"]: r for r in report["results"]}
+    assert "time limit" in " ".join(results[str(straggler)]["exercises"]["positional_encoding"]["feedback"])
+    assert all(results[p]["score"] == MAX_SCORE for p in paths[1:])
