@@ -160,3 +160,37 @@ def test_a_submission_at_its_time_limit_holds_back_no_other(make_submission):
     results = {r["submission"]: r for r in report["results"]}
     assert "time limit" in " ".join(results[str(straggler)]["exercises"]["positional_encoding"]["feedback"])
     assert all(results[p]["score"] == MAX_SCORE for p in paths[1:])
+
+
+def test_course_grade_records_nothing_for_a_submission_it_could_not_grade(tmp_path):
+    from course_cli import workflow
+    from course_cli.nbcourse import load_config
+
+    course_dir, exchange = tmp_path / "course", tmp_path / "exchange"
+    workflow.init_course(course_dir, "machinery101", exchange)
+    instructor = load_config(course_dir, need_course_dir=True)
+    workflow.release(instructor, "transformer", check=False)
+    home = tmp_path / "s1"
+    home.mkdir()
+    student = load_config(home, exchange, "machinery101", cache=home / ".cache")
+    folder = workflow.fetch(student, "transformer", "s1", home)
+    for file in SOLUTIONS.glob("*.py"):
+        (folder / file.name).write_bytes(file.read_bytes())
+    (folder / "positional_encoding.py").write_text(SLEEPER + (SOLUTIONS / "positional_encoding.py").read_text())
+    workflow.submit(student, "transformer", "s1", folder)
+    workflow.collect(instructor, "transformer")
+    grade_args = ["grade", "transformer", "--course-dir", str(course_dir), "-j", "1", "--quiet", "--time-limit", "10"]
+
+    killer = Killer(busy_zygotes, times=10)
+    killer.start()
+    try:
+        result = CliRunner().invoke(main, grade_args)
+    finally:
+        killer.stop.set()
+    assert result.exit_code == 1 and "s1" in result.stderr and "not graded" in result.stderr
+    assert [row["student"] for row in workflow.grade_table(instructor)] == []
+
+    result = CliRunner().invoke(main, grade_args)  # the machine is well again: the rerun grades it
+    assert result.exit_code == 0, result.output
+    (row,) = workflow.grade_table(instructor)
+    assert row["student"] == "s1" and float(row["total"]) == MAX_SCORE, row
