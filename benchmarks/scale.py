@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +40,7 @@ IGNORE = shutil.ignore_patterns("__pycache__", "*.md", "test_*")
 RUNNER = """
 import json, resource, sys, time
 from autograder.grade import grade
-args = json.loads(sys.argv[1])
+args = json.load(sys.stdin)
 start, first = time.perf_counter(), []
 report = grade(args["paths"], time_limit=args["time_limit"], jobs=args["jobs"],
                progress=lambda p: first or first.append(time.perf_counter()))
@@ -77,7 +76,7 @@ def make_submissions(root, n, stragglers, seed=0):
 
 def run(paths, jobs, time_limit):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", RUNNER, json.dumps({"paths": paths, "jobs": jobs, "time_limit": time_limit})],
+    done = subprocess.run([sys.executable, "-c", RUNNER], input=json.dumps({"paths": paths, "jobs": jobs, "time_limit": time_limit}),
                           capture_output=True, text=True, env=env, cwd=ROOT)
     if done.returncode:
         raise SystemExit(f"grading failed:\n{done.stderr[-3000:]}")

@@ -16,7 +16,7 @@ from autograder.grade import grade
 from course_cli.assignment import MAX_SCORE
 from course_cli.cli import main
 
-from tests.helpers import SOLUTIONS
+from tests.helpers import SOLUTIONS, hand_in
 
 SLEEPER = "import time\ntime.sleep(2)\n"  # at import: the child is surely running when the killer strikes
 
@@ -170,14 +170,8 @@ def test_course_grade_records_nothing_for_a_submission_it_could_not_grade(tmp_pa
     workflow.init_course(course_dir, "machinery101", exchange)
     instructor = load_config(course_dir, need_course_dir=True)
     workflow.release(instructor, "transformer", check=False)
-    home = tmp_path / "s1"
-    home.mkdir()
-    student = load_config(home, exchange, "machinery101", cache=home / ".cache")
-    folder = workflow.fetch(student, "transformer", "s1", home)
-    for file in SOLUTIONS.glob("*.py"):
-        (folder / file.name).write_bytes(file.read_bytes())
-    (folder / "positional_encoding.py").write_text(SLEEPER + (SOLUTIONS / "positional_encoding.py").read_text())
-    workflow.submit(student, "transformer", "s1", folder)
+    hand_in(exchange, "machinery101", tmp_path / "s1", "s1",
+            {"positional_encoding.py": SLEEPER + (SOLUTIONS / "positional_encoding.py").read_text()})
     workflow.collect(instructor, "transformer")
     grade_args = ["grade", "transformer", "--course-dir", str(course_dir), "-j", "1", "--quiet", "--time-limit", "10"]
 
