@@ -49,12 +49,21 @@ class Grader:
     under "error", beside zero scores. take() returns None when there is nothing left.
     """
 
-    def __init__(self, take, done, time_limit=20.0, total_time_limit=None, exercises=None):
-        self.take, self.done, self.exercises = take, done, exercises
+    def __init__(self, take, done, time_limit=20.0, total_time_limit=None, exercises=None, forget=True):
+        """forget: drop pytest's reports of each submission once its entry is out (the judge's memory stays
+        flat; a run of pytest on the command line keeps them for its summary)."""
+        self.take, self.done, self.exercises, self.forget = take, done, exercises, forget
         self.time_limit, self.total_time_limit = time_limit, total_time_limit
-        self.current = self.sandbox = None
+        self.current = self._sandbox = None
         self.records = []
         self.collect_errors = []
+
+    @property
+    def sandbox(self):
+        """The Session (zygote and children), started when a test first needs a student's module."""
+        if self._sandbox is None:
+            self._sandbox = Session(self.time_limit, self.total_time_limit)
+        return self._sandbox
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -64,26 +73,27 @@ class Grader:
     def pytest_runtestloop(self, session):
         if session.testsfailed or session.config.option.collectonly:
             return None  # pytest's own loop says why (collection errors) or lists the tests
-        self.sandbox = Session(self.time_limit, self.total_time_limit)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         try:
-            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
             while (path := self.take()) is not None:
                 self.done(self.grade_one(session.items, path))
-                if reporter is not None:
+                if reporter is not None and self.forget:
                     reporter.stats.clear()  # it keeps every test's report: memory growing with the submissions
         finally:
-            self.sandbox.close()
+            if self._sandbox is not None:
+                self._sandbox.close()
         return True
 
     def grade_one(self, items, path):
         for _ in range(ATTEMPTS):
             self.current, self.records = path, []
-            self.sandbox.begin()
+            if self._sandbox is not None:
+                self._sandbox.begin()
             for i, item in enumerate(items):
                 nextitem = items[i + 1] if i + 1 < len(items) else None
                 # after a machinery failure the rest fail at once (Session.module), and are not counted
                 item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-            failure = self.sandbox.end()
+            failure = self._sandbox.end() if self._sandbox is not None else None
             if failure is None:
                 return build_report([path], self.records, self.exercises)["results"][0]
         return not_graded(path, self.exercises, f"{ATTEMPTS} tries, each ended by the grading machinery (last: {failure})")

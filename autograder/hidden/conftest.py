@@ -46,7 +46,7 @@ def pytest_configure(config):
     if not paths:
         raise pytest.UsageError("pass at least one --submission PATH")
     config.pluginmanager.register(Grader(lambda: paths.pop(0) if paths else None, lambda entry: None,
-                                         config.getoption("time_limit"), config.getoption("total_time_limit")))
+                                         config.getoption("time_limit"), config.getoption("total_time_limit"), forget=False))
 
 
 def _grader(config):
