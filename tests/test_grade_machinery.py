@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -188,3 +189,26 @@ def test_course_grade_records_nothing_for_a_submission_it_could_not_grade(tmp_pa
     assert result.exit_code == 0, result.output
     (row,) = workflow.grade_table(instructor)
     assert row["student"] == "s1" and float(row["total"]) == MAX_SCORE, row
+
+
+def test_the_gradescope_runner_says_so_and_exits_non_zero_when_the_machinery_never_grades(tmp_path):
+    from course_cli.gradescope import export_gradescope
+    from tests.test_gradescope import environment, run_setup, unpack
+
+    root = unpack(export_gradescope(tmp_path / "autograder.zip"), tmp_path / "autograder")
+    for file in SOLUTIONS.glob("*.py"):
+        (root / "submission" / file.name).write_bytes(file.read_bytes())
+    (root / "submission" / "positional_encoding.py").write_text(SLEEPER + (SOLUTIONS / "positional_encoding.py").read_text())
+    run_setup(root)
+    killer = Killer(busy_zygotes, times=10)
+    killer.start()
+    try:
+        done = subprocess.run([str(root / "run_autograder")], cwd=root, env=environment(root), capture_output=True,
+                              text=True, timeout=600)
+    finally:
+        killer.stop.set()
+    assert done.returncode != 0
+    said = [line for line in done.stderr.splitlines() if "could not be graded" in line]
+    assert len(said) == 1 and "machinery" in said[0], done.stderr
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    assert results["score"] == 0 and "not because of your files" in results["output"]
