@@ -1,19 +1,22 @@
 """Run the hidden tests on submissions and build the contract's grading report.
 
     python -m autograder.grade PATH [PATH ...]      # prints the JSON report
-    python -m autograder.grade < paths.json          # the same; how a grading worker gets its share
+    python -m autograder.grade --worker              # a grading worker: paths on stdin, entries on stdout
 
 `grade()` runs the hidden tests in this process (autograder/judge.py), or with
-jobs > 1 splits the submissions among that many worker processes, each this
-module's main(). Either way each grading process starts its zygote before it
-imports torch (pool.prestart), so that the two imports overlap; a process that
-only hands out work never imports torch at all.
+jobs > 1 in that many worker processes (this module's main --worker) that
+share one queue: each is handed the next submission as it finishes one, and
+its report entry comes back as soon as it is graded. Either way each grading
+process starts its zygote before it imports the tests (pool.prestart); a
+process that only hands out work never imports torch at all.
 """
+import collections
 import json
 import os
+import selectors
 import subprocess
 import sys
-import threading
+import tempfile
 from pathlib import Path
 
 from course_cli import tempfiles
@@ -98,70 +101,148 @@ def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_t
     return {"results": [by_path[p] for p in given]}
 
 
+WORKER_ATTEMPTS = 3  # workers that may die holding one submission before it is reported as not graded
+BROKEN = 3  # a worker's exit status when the hidden tests cannot run at all (no point in another worker)
+
+
+class _Worker:
+    """One grading process (this module's main --worker): a submission path per line on its stdin,
+    its report entry per line on its stdout as soon as it is graded."""
+
+    def __init__(self, argv, env):
+        self.log = tempfile.TemporaryFile()  # its stderr: read only if it fails
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env)
+        self.buffer, self.path, self.graded = b"", None, 0
+
+    def give(self, path):
+        """Hand it path, or None: nothing more (it finishes and exits)."""
+        self.path = path
+        try:
+            if path is None:
+                self.proc.stdin.close()
+            else:
+                self.proc.stdin.write(json.dumps(path).encode() + b"\n")
+                self.proc.stdin.flush()
+        except OSError:
+            pass  # it died: its stdout says so next
+
+    def stderr(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace").strip()[-2000:]
+
+    def close(self):
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        self.proc.wait()
+        self.log.close()
+
+
 def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_limit):
-    chunks = [paths[i::jobs] for i in range(jobs)]
+    """Grade paths in `jobs` worker processes sharing one queue: a worker takes the next submission when
+    it finishes one. A worker that dies puts its submission back (WORKER_ATTEMPTS times at most), and a
+    fresh worker takes its place."""
     # One torch thread per worker: the workers already fill the cores.
     env = dict(os.environ, OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    extra = [f"--exercise={e}" for e in exercises or ()]
+    argv = [sys.executable, "-m", "autograder.grade", "--worker", "--time-limit", str(time_limit),
+            *[f"--exercise={e}" for e in exercises or ()]]
     if total_time_limit is not None:
-        extra.append(f"--total-time-limit={total_time_limit}")
-    workers = [subprocess.Popen([sys.executable, "-m", "autograder.grade", "--time-limit", str(time_limit), "--progress",
-                                 *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                text=True) for _ in chunks]
-    for worker, chunk in zip(workers, chunks):  # on stdin: a worker forks its zygote before it reads them
-        worker.stdin.write(json.dumps(chunk))
-        worker.stdin.close()
-    errors = {}
+        argv.append(f"--total-time-limit={total_time_limit}")
+    queue, died, results = collections.deque(paths), collections.Counter(), {}
+    chooser = selectors.DefaultSelector()
 
-    def follow(worker):
-        lines = []
-        for line in worker.stderr:
-            if line.startswith(PROGRESS) and progress:
-                progress(line[len(PROGRESS):].rstrip("\n"))
-            else:
-                lines.append(line)
-        errors[worker.pid] = "".join(lines)
+    def start():
+        worker = _Worker(argv, env)
+        chooser.register(worker.proc.stdout, selectors.EVENT_READ, worker)
+        worker.give(queue.popleft())
 
-    threads = [threading.Thread(target=follow, args=(w,), daemon=True) for w in workers]
-    for t in threads:
-        t.start()
-    by_path = {}
-    for worker, thread in zip(workers, threads):
-        out = worker.stdout.read()
-        worker.wait()
-        thread.join()
-        if worker.returncode != 0:
-            raise GradingError(f"a grading worker failed: {errors.get(worker.pid, '').strip()[-2000:]}")
-        for result in json.loads(out)["results"]:
-            by_path[result["submission"]] = result
-    return {"results": [by_path[p] for p in paths]}
+    def finished(entry):
+        results[entry["submission"]] = entry
+        if progress:
+            progress(entry["submission"])
+
+    try:
+        for _ in range(min(jobs, len(queue))):
+            start()
+        while chooser.get_map():
+            for key, _ in chooser.select():
+                worker = key.data
+                chunk = os.read(key.fileobj.fileno(), 1 << 16)
+                worker.buffer += chunk
+                *lines, worker.buffer = worker.buffer.split(b"\n")
+                for line in lines:
+                    finished(json.loads(line))
+                    worker.graded += 1
+                    worker.give(queue.popleft() if queue else None)
+                if chunk:
+                    continue
+                chooser.unregister(key.fileobj)  # it exited, or closed its stdout: it is done either way
+                worker.close()
+                status = worker.proc.returncode
+                if status == BROKEN or (status > 0 and not worker.graded):  # not killed: it cannot work at all
+                    raise GradingError(f"a grading worker failed: {worker.stderr()}")
+                if worker.path is not None:  # it died holding a submission: not that submission's fault
+                    died[worker.path] += 1
+                    if died[worker.path] < WORKER_ATTEMPTS:
+                        queue.appendleft(worker.path)
+                    else:
+                        finished(not_graded(worker.path, exercises, f"its grading process died {WORKER_ATTEMPTS} times "
+                                            f"(last: exit status {worker.proc.returncode}; {worker.stderr()[-300:]})"))
+                if queue:
+                    start()
+    finally:
+        for key in list(chooser.get_map().values()):
+            key.data.proc.kill()
+            key.data.close()
+    return {"results": [results[p] for p in paths]}
 
 
-PROGRESS = "course-progress\t"
+def not_graded(path, exercises, why):
+    """The report entry of a submission the machinery could not grade: zero scores, and `error`."""
+    entry = build_report([path], [], exercises)["results"][0]
+    for exercise in entry["exercises"].values():
+        exercise["feedback"] = ["not graded: the grading machinery failed"]
+    entry["error"] = f"not graded: {why}"
+    return entry
 
 
 def main(argv=None):
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m autograder.grade", description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", help="submission folders (default: a JSON list on stdin)")
+    parser.add_argument("paths", nargs="*", help="submission folders")
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--total-time-limit", type=float, default=None)
     parser.add_argument("--exercise", action="append", help="only this exercise (repeatable)")
-    parser.add_argument("--progress", action="store_true", help="say on stderr as each submission is done")
+    parser.add_argument("--worker", action="store_true",
+                        help="a path per line on stdin; each report entry on stdout as one line once graded")
     args = parser.parse_args(argv)
-    if not args.paths:
-        pool.prestart(fork=True)  # before this process holds any submission's path
-        args.paths = json.load(sys.stdin)
+    if not args.worker:
+        json.dump(grade(args.paths, args.time_limit, exercises=args.exercise, total_time_limit=args.total_time_limit),
+                  sys.stdout)
+        return
+    pool.prestart(fork=True)  # before this process holds any submission's path
     tempfiles.interrupt_on_sigterm()  # after the fork: the zygote keeps SIGTERM's default
+    # Its own copies of stdin and stdout: pytest captures the standard ones while a test runs.
+    inbox, outbox = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    from .judge import serve
 
-    def say(path):
-        print(f"{PROGRESS}{path}", file=sys.__stderr__, flush=True)  # pytest.main has sys.stderr redirected
+    def take():
+        line = inbox.readline()
+        return json.loads(line) if line.strip() else None
 
-    report = grade(args.paths, args.time_limit, exercises=args.exercise, progress=say if args.progress else None,
-                   total_time_limit=args.total_time_limit)
-    json.dump(report, sys.stdout)
+    def done(entry):
+        outbox.write(json.dumps(entry).encode() + b"\n")
+        outbox.flush()
+
+    try:
+        serve(take, done, args.time_limit, args.exercise, args.total_time_limit)
+    except GradingError as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(BROKEN)
 
 
 if __name__ == "__main__":

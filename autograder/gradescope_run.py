@@ -69,6 +69,10 @@ class SubmissionProblem(Exception):
     """The upload cannot be graded at all, through no fault of the autograder (one line for the student)."""
 
 
+class NotGraded(Exception):
+    """The grading machinery could not grade the upload (retried; the report's "error"): the autograder's fault."""
+
+
 def autograder_root():
     return Path(os.environ.get("AUTOGRADER_ROOT") or "/autograder")
 
@@ -448,6 +452,8 @@ def grade_submission(root, config):
         from autograder.grade import grade
 
         report = grade([str(folder)], time_limit=float(config.get("time_limit") or 20.0), jobs=1)["results"][0]
+        if "error" in report:
+            raise NotGraded(report["error"])
         report["submission"] = where
         public, public_problem = run_public(folder, exercises)
         late = None
@@ -471,19 +477,24 @@ def main_run():
         config = load_config()
         results = grade_submission(root, config)
     except SubmissionProblem as exc:
-        results = failure_results(str(exc), _exercises()[0], time.monotonic() - start)
+        results, status = failure_results(str(exc), _exercises()[0], time.monotonic() - start), 0
     except BaseException as exc:  # the autograder's own failure: still a results.json, details for the instructor
-        traceback.print_exc()
+        if isinstance(exc, NotGraded):
+            print(f"course: this submission could not be graded: {exc}", file=sys.stderr)
+        else:
+            traceback.print_exc()
         reason = (f"the autograder failed ({type(exc).__name__}), not because of your files; "
                   "your instructor can see the details")
-        results = failure_results(reason, _exercises()[0], time.monotonic() - start)
+        results, status = failure_results(reason, _exercises()[0], time.monotonic() - start), 1
+    else:
+        status = 0
     path = write_results(root, results)
     print(f"score {results['score']:g}; wrote {path}")
     print(results["output"])
     if "extra_data" in results:
         for ex_id, ex in results["extra_data"]["course_check"]["exercises"].items():
             print(f"  {ex_id}: {ex['score']:g}/{ex['max_score']:g}  {'; '.join(ex['feedback'])[:200]}")
-    return 0
+    return status
 
 
 # ---------------------------------------------------------------- setup.sh's Python part

@@ -1,5 +1,5 @@
-"""Run the hidden tests in this process: pytest on every submission at once, with a
-plugin that records each test's points and the sentence it failed with.
+"""Run the hidden tests in this process: one pytest session, whose tests run again for each
+submission in turn, with a plugin that records each test's points and the sentence it failed with.
 
 Imports torch and pytest; autograder.grade imports this only where the tests
 run (not in a process that only hands submissions to workers).
@@ -15,9 +15,9 @@ import torch
 from course_cli.assignment import MAX_SCORE
 
 from .compare import Wrong, diagnose_error, resolve
-from .grade import GradingError, build_report
+from .grade import GradingError, build_report, not_graded
 from .remote import Forbidden, SandboxError, StudentError
-from .session import Fatal
+from .session import Fatal, Session
 
 HIDDEN = Path(__file__).resolve().parent / "hidden"
 
@@ -35,29 +35,78 @@ def _sentence(exercise_id, exc):
     return f"the grader could not check this ({type(exc).__name__}: {exc})", False
 
 
-class Recorder:
-    """A pytest plugin: one record per (submission, test); progress(path) once a submission is done."""
+ATTEMPTS = 3  # tries of one submission, each with a fresh zygote after a machinery failure
 
-    def __init__(self, progress=None):
+
+class Grader:
+    """A pytest plugin that grades submissions one at a time, as `take()` hands them out.
+
+    The hidden tests are collected once, for no submission in particular (the `submission` fixture
+    is the one being graded), and run again for each: a submission's report entry goes to
+    `done(entry)` as soon as it is graded, and nothing of it stays here. When the grading machinery
+    fails meanwhile (Session.failure: only what the judge observes itself), the zygote is replaced
+    and the submission graded again from its start; after ATTEMPTS such failures its entry says why
+    under "error", beside zero scores. take() returns None when there is nothing left.
+    """
+
+    def __init__(self, take, done, time_limit=20.0, total_time_limit=None, exercises=None, forget=True):
+        """forget: drop pytest's reports of each submission once its entry is out (the judge's memory stays
+        flat; a run of pytest on the command line keeps them for its summary)."""
+        self.take, self.done, self.exercises, self.forget = take, done, exercises, forget
+        self.time_limit, self.total_time_limit = time_limit, total_time_limit
+        self.current = self._sandbox = None
         self.records = []
-        self.progress = progress
-        self.remaining = {}
+        self.collect_errors = []
 
-    def pytest_collection_finish(self, session):
-        for item in session.items:
-            if hasattr(item, "callspec"):
-                path = item.callspec.params["submission"]
-                self.remaining[path] = self.remaining.get(path, 0) + 1
+    @property
+    def sandbox(self):
+        """The Session (zygote and children), started when a test first needs a student's module."""
+        if self._sandbox is None:
+            self._sandbox = Session(self.time_limit, self.total_time_limit)
+        return self._sandbox
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors.append(str(report.longrepr))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        if session.testsfailed or session.config.option.collectonly:
+            return None  # pytest's own loop says why (collection errors) or lists the tests
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        try:
+            while (path := self.take()) is not None:
+                self.done(self.grade_one(session.items, path))
+                if reporter is not None and self.forget:
+                    reporter.stats.clear()  # it keeps every test's report: memory growing with the submissions
+        finally:
+            if self._sandbox is not None:
+                self._sandbox.close()
+        return True
+
+    def grade_one(self, items, path):
+        for _ in range(ATTEMPTS):
+            self.current, self.records = path, []
+            if self._sandbox is not None:
+                self._sandbox.begin()
+            for i, item in enumerate(items):
+                nextitem = items[i + 1] if i + 1 < len(items) else None
+                # after a machinery failure the rest fail at once (Session.module), and are not counted
+                item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            failure = self._sandbox.end() if self._sandbox is not None else None
+            if failure is None:
+                return build_report([path], resolve(self.records), self.exercises)["results"][0]
+        return not_graded(path, self.exercises, f"{ATTEMPTS} tries, each ended by the grading machinery (last: {failure})")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         report = outcome.get_result()
-        if not hasattr(item, "callspec") or (report.when != "call" and not report.failed):
+        if report.when != "call" and not report.failed:
             return
         exercise = item.get_closest_marker("exercise").args[0]
         record = {
-            "submission": item.callspec.params["submission"],
+            "submission": self.current,
             "exercise": exercise,
             "name": item.originalname,
             "label": (item.function.__doc__ or item.originalname).strip().splitlines()[0],
@@ -72,33 +121,54 @@ class Recorder:
             record["candidates"] = list(getattr(call.excinfo.value, "candidates", ()))
             record["certain"] = getattr(call.excinfo.value, "certain", False)
         self.records.append(record)
-        self.remaining[record["submission"]] -= 1
-        if self.remaining[record["submission"]] == 0 and self.progress:
-            self.progress(record["submission"])
 
 
-def run(paths, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
-    """The grading report of `paths` (see grade.grade), from one pytest run in this process."""
-    recorder = Recorder(progress)
+class _Tail(io.TextIOBase):
+    """A text sink that keeps only the last 4,000 characters written to it (pytest's output)."""
+
+    text = ""
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        self.text = (self.text + text)[-4000:]
+        return len(text)
+
+
+def serve(take, done, time_limit, exercises=None, total_time_limit=None, extra=()):
+    """Grade what take() hands out, one submission at a time, each entry to done(entry) (see Grader)."""
+    grader = Grader(take, done, time_limit, total_time_limit, exercises)
     files = [str(HIDDEN / f"test_{e}.py") for e in exercises] if exercises else [str(HIDDEN)]
     # --tb=native: pytest's own tracebacks parse the source of every frame, ~1 ms a failed check
     args = ["-c", str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN), "-q", "-W", "ignore", "--tb=native",
             "--time-limit", str(time_limit), *extra, *files]
     if total_time_limit is not None:
         args += ["--total-time-limit", str(total_time_limit)]
-    for path in paths:
-        args += ["--submission", path]
-    output = io.StringIO()
+    output = _Tail()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the tests' tensors are tiny: more threads cost more than they give
     try:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-            code = pytest.main(args, plugins=[recorder])
+            code = pytest.main(args, plugins=[grader])
     finally:
         torch.set_num_threads(threads)
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{output.getvalue()[-2000:]}")
-    return build_report(paths, resolve(recorder.records), exercises)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or grader.collect_errors:
+        why = "\n".join(grader.collect_errors) or output.text
+        raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{why[-2000:]}")
+
+
+def run(paths, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
+    """The grading report of `paths` (see grade.grade), graded in this process; progress(path) as each is done."""
+    todo, results = iter(paths), {}
+
+    def done(entry):
+        results[entry["submission"]] = entry
+        if progress:
+            progress(entry["submission"])
+
+    serve(lambda: next(todo, None), done, time_limit, exercises, total_time_limit, extra)
+    return {"results": [results[p] for p in paths]}
 
 
 def hidden_tests_compute(n=10):

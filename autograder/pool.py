@@ -18,6 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 _prestarted = []
 
 
+class SandboxFailure(RuntimeError):
+    """The grading machinery failed, as the judge observed it itself (a zygote that does not answer, a
+    fork that fails, a sandbox that cannot confine a child that ran no student code): never a student's
+    fault. Nothing a child sends raises it."""
+
+
 def prestart(fork=False):
     """Start a zygote now, for the next `take()` of this process.
 
@@ -42,6 +48,7 @@ def take():
 class Zygote:
     def __init__(self, fork=False):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.reaped = False
         if fork:
             self.pid, self.proc = os.fork(), None
             if self.pid == 0:
@@ -72,13 +79,24 @@ class Zygote:
             reply = b""
         finally:
             child_end.close()
-        from .remote import Child, SandboxError  # they import torch
+        from .remote import Child  # it imports torch
 
         if len(reply) != 8:
             judge_end.close()
-            raise SandboxError("the grading sandbox is not running")
+            raise SandboxFailure("the grading sandbox (its zygote) stopped answering")
         (pid,) = struct.unpack("!q", reply)
         return Child(judge_end, pid, time_limit, self, budget, total_limit, workdir)
+
+    def alive(self):
+        """Whether the zygote still runs and holds its end of the control socket (no round trip)."""
+        if self._exited():
+            return False
+        try:
+            return self.control.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
 
     def reap(self, pid, workdir=None):
         """Have the zygote kill the child and everything it left behind, then delete workdir
@@ -88,21 +106,26 @@ class Zygote:
         except OSError:
             pass
 
+    def _exited(self):
+        """Whether the zygote has exited (and is reaped)."""
+        if self.proc is not None:
+            return self.proc.poll() is not None
+        if not self.reaped:
+            try:
+                if os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                    return False
+            except ChildProcessError:
+                pass
+            self.reaped = True
+        return True
+
     def close(self):
         self.control.close()  # the zygote kills whatever it still has, then exits
-        if self.proc is not None:
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            return
         end = time.monotonic() + 10
-        while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+        while not self._exited():
             if time.monotonic() > end:
                 os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-                break
+                end = math.inf
             time.sleep(0.005)
 
 

@@ -7,6 +7,7 @@ import signal
 import socket
 import time
 
+from .pool import SandboxFailure  # noqa: F401 (re-exported)
 from .sandbox import wire
 from .sandbox.child import Ref
 
@@ -18,11 +19,8 @@ class SandboxError(Exception):
 
 
 class Tainted(SandboxError):
-    """The child refuses another exercise: the last one left something behind (one line). Use a fresh child."""
-
-
-class SandboxFailure(RuntimeError):
-    """The sandbox itself failed (a child could not be confined): the grader's fault, not the student's."""
+    """The child refuses another exercise: the last one left something behind (one line). Use a fresh child.
+    Only ever raised by `enter`; it is the child's word, so a fresh child saying it is not believed."""
 
 
 class StudentError(Exception):
@@ -49,6 +47,9 @@ class Child:
         self.budget = budget  # seconds of answering this child may still use (the submission's total)
         self.used = 0.0       # seconds spent waiting for its answers
         self.dead = None  # the one-line reason, once it can no longer answer
+        self.crashed = False  # whether it ended by itself (its socket closed): maybe with its zygote
+        # () -> why a fresh child cannot be confined, or None: set by the session, to check a child's claim
+        self.verify = None
         # Requests whose answer is only a handle (a class called: an instance; a build), sent with the
         # next request instead of on their own; the judge numbers their handles itself, from -1 down.
         self.deferred, self.next_handle = [], -1
@@ -80,22 +81,36 @@ class Child:
             if per_exercise:
                 self.kill(f"time limit exceeded: the exercise took longer than {self.time_limit:g} s (an endless loop?)")
             self.kill(f"time limit exceeded: the submission's exercises together took longer than {self.total_limit:g} s")
-        except (OSError, EOFError):
+        except (OSError, EOFError) as exc:
+            if isinstance(exc, wire.WireError) and str(exc) != wire.CLOSED:
+                self.kill(f"the process running your code sent a reply the grader did not ask for ({exc})")
+            self.crashed = True
             self.kill("your code ended the process running it (sys.exit, os._exit or a crash)")
         except Exception as exc:  # an answer the judge refuses to read
             self.kill(f"your code returned something that is not plain tensors or numbers ({type(exc).__name__})")
         finally:
             self.used += time.monotonic() - start
+        # Everything below is the child's word: the student's code may have written any reply on its socket.
         if status == "sandbox":
-            self.close()
-            raise SandboxFailure(f"the grading sandbox could not confine the student's process: {value}")
-        if status == "tainted":
-            raise Tainted(value)
-        if status == "err":
-            if value.get("type") == "ForbiddenShortcut":  # sandbox/watch.py: the child's code ran a forbidden op
+            reason = self.verify() if self.verify else str(value)
+            if reason:  # a fresh child, which ran no student code, says the same
+                self.close()
+                raise SandboxFailure(f"the grading sandbox could not confine the student's process: {reason}")
+            self.kill("the process running your code claimed the sandbox failed, but a fresh one was confined: "
+                      "this exercise cannot be graded")
+        if status == "tainted" and message[0] == "enter":
+            raise Tainted(str(value))
+        if status == "err" and isinstance(value, dict):
+            if value.get("type") == "ForbiddenShortcut":  # sandbox/watch.py: this exercise's code ran a forbidden op
                 raise Forbidden(str(value.get("message", "")))
-            raise StudentError(**value)
+            return self._raise(value)
+        if status != "ok":
+            self.kill("the process running your code sent a reply the grader did not ask for")
         return self.wrap(value)
+
+    def _raise(self, value):
+        fields = {k: value.get(k, "") for k in ("type", "message", "where")}
+        raise StudentError(*(v if isinstance(v, str) else repr(v) for v in fields.values()))
 
     def wrap(self, value):
         if isinstance(value, dict):

@@ -13,10 +13,17 @@ the exercises of one submission together have `total_time_limit` seconds of
 answering (the time the judge spends waiting; 3 x time_limit unless given).
 Past either, the child's whole process group is killed, and the zygote kills
 whatever it left behind.
+
+Machinery failures: only what the judge observes itself counts (a zygote that
+does not answer a spawn, a child that ended while its zygote died, a sandbox
+claim that a fresh child, which ran no student code, repeats). The session
+then holds the reason in `failure` until `begin` of the next attempt, and
+raises SandboxFailure; the caller (judge.Grader) restarts the zygote and
+grades the submission again.
 """
 import ast
 import os
-import shutil
+import subprocess
 from pathlib import Path
 
 from course_cli import tempfiles
@@ -48,6 +55,35 @@ class Session:
         self.suspect = False  # whether that exercise's source is flagged by side_effects
         self.used = {}  # submission -> seconds its closed children spent answering
         self.count = 0
+        self.failure = None  # why the machinery failed during this submission (see begin/end)
+        self.unverified = False  # a child ended by itself, and no spawn since showed its zygote alive
+
+    def begin(self):
+        """Start grading a submission (again): forget the last one; a fresh zygote if the last one died."""
+        self._close_child()
+        self.key = self.module_or_reason = self.submission = None
+        self.used.clear()
+        if self.failure or not self.zygote.alive():
+            self.restart()
+        self.failure, self.unverified = None, False
+
+    def end(self):
+        """Finish a submission: None if its grades stand, else why the machinery failed meanwhile. A child
+        that ended by itself may have died with its zygote: a spawn answered since then shows it did not."""
+        self._close_child()
+        if self.unverified and self.failure is None:
+            try:
+                self._spawn(0.0)
+                self._close_child()
+            except SandboxFailure:
+                pass
+        return self.failure
+
+    def restart(self):
+        """A fresh zygote in place of this one, dead or not (a fresh interpreter: this process holds answers)."""
+        self._close_child()
+        self.zygote.close()
+        self.zygote = pool.take()
 
     @property
     def isolation(self):
@@ -55,7 +91,10 @@ class Session:
         return sandbox_limits.isolation(self.limits)
 
     def module(self, submission, exercise):
-        """The student's module for this exercise, as a Remote; raises Fatal if there is none."""
+        """The student's module for this exercise, as a Remote; raises Fatal if there is none, and
+        SandboxFailure once the machinery failed during this submission."""
+        if self.failure:
+            raise SandboxFailure(self.failure)
         key = (submission, exercise.id)
         if key != self.key:
             self.key, self.module_or_reason = key, None
@@ -65,6 +104,10 @@ class Session:
         if self.child.dead:
             raise Fatal(self.child.dead)
         return self.module_or_reason
+
+    def _failed(self, exc):
+        self.failure = self.failure or str(exc)
+        raise exc
 
     def _open(self, submission, exercise):
         if submission != self.submission:
@@ -107,7 +150,8 @@ class Session:
             return f"{exercise.file} cannot be imported: {exc}"
         except SandboxError as exc:
             return str(exc)
-        raise SandboxFailure("a fresh grading child refused its first exercise")
+        # A fresh child cannot refuse its first exercise: only the student's code, at import, says so.
+        return f"{exercise.file}: the process running your code sent a reply the grader did not ask for"
 
     def _reusable(self, exercise):
         """None without a child; else whether it may grade `exercise` next: alive, and still in exercise
@@ -118,15 +162,40 @@ class Session:
         return not self.child.dead and exercise.number > self.last
 
     def _spawn(self, budget):
+        self.child = self._fork(budget)
+        self.child.verify = self._confines
+        self.last, self.suspect = 0, False
+
+    def _fork(self, budget):
         self.count += 1
         workdir = self.scratch / str(self.count)
         workdir.mkdir(mode=0o700)
         # the zygote deletes workdir once it has killed the child and whatever the child left behind
-        self.child = self.zygote.spawn(workdir, self.time_limit, budget, self.total_time_limit, self.limits)
-        self.last, self.suspect = 0, False
+        try:
+            child = self.zygote.spawn(workdir, self.time_limit, budget, self.total_time_limit, self.limits)
+        except SandboxFailure as exc:
+            self._failed(exc)
+        self.unverified = False
+        return child
+
+    def _confines(self):
+        """None if a fresh child, which runs no student code, is confined; else why not (its own word,
+        trusted as no student code ran in it)."""
+        probe = self._fork(self.time_limit)
+        try:
+            probe.request("noop")
+        except SandboxFailure as exc:
+            self.failure = self.failure or str(exc)
+            return str(exc).split(": ", 1)[-1]
+        except SandboxError as exc:
+            self._failed(SandboxFailure(f"a fresh grading child did not answer ({exc})"))
+        finally:
+            probe.close()
+        return None
 
     def _close_child(self):
         if self.child is not None:
+            self.unverified = self.unverified or self.child.crashed
             self.child.close()
             self.used[self.submission] = self.used.get(self.submission, 0.0) + self.child.used
             self.child = None
@@ -134,4 +203,5 @@ class Session:
     def close(self):
         self._close_child()
         self.zygote.close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        # rm, not shutil.rmtree: a student's tree 5,000 folders deep is a RecursionError there
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", str(self.scratch)], stderr=subprocess.DEVNULL)

@@ -75,6 +75,14 @@ def check(paths, as_json, jobs, time_limit, total_time_limit, lang):
         click.echo(dumps(report))
     else:
         click.echo(tables.grading_report(report))
+    _not_graded([r["submission"] for r in report["results"] if "error" in r])
+
+
+def _not_graded(names):
+    """Exit non-zero, in one line, if the grading machinery could not grade some submissions."""
+    if names:
+        raise click.ClickException(f"not graded, through no fault of theirs (the grading machinery failed; "
+                                   f"run again to grade them): {', '.join(names)}")
 
 
 @main.command()
@@ -338,7 +346,9 @@ def grade(config, assignment, jobs, time_limit, total_time_limit, quiet):
     with progress_bar(quiet, len(submitted(config, assignment)), "grading") as done:
         results = run(config, assignment, jobs=jobs, time_limit=time_limit, total_time_limit=total_time_limit,
                       progress=done)
-    click.echo(tables.render(["student", "score"], [[s, f"{r['score']:g}/{r['max_score']:g}"] for s, r in results.items()]))
+    click.echo(tables.render(["student", "score"], [[s, f"{r['score']:g}/{r['max_score']:g}"] for s, r in results.items()
+                                                    if "error" not in r]))
+    _not_graded([s for s, r in results.items() if "error" in r])
 
 
 @main.command()

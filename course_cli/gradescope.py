@@ -113,14 +113,16 @@ RESULTS="$ROOT/results"
 mkdir -p "$RESULTS"
 rm -f "$RESULTS/results.json"
 if [ -x "$ROOT/venv/bin/python3" ]; then PY="$ROOT/venv/bin/python3"; else PY="$(command -v python3 || true)"; fi
+STATUS=0  # non-zero: the grading machinery failed (results.json says so too)
 if [ -n "$PY" ] && cd "$SOURCE"; then
-  PYTHONPATH="$SOURCE" PYTHONNOUSERSITE=1 "$PY" -m autograder.gradescope_run
+  PYTHONPATH="$SOURCE" PYTHONNOUSERSITE=1 "$PY" -m autograder.gradescope_run || STATUS=$?
 fi
 if [ ! -s "$RESULTS/results.json" ]; then
   # The runner always writes results.json; this is for when Python itself could not start.
   printf '%s\n' '{"score": 0.0, "output": "The autograder could not start (no Python): nothing was graded. Please tell your instructor.", "tests": []}' > "$RESULTS/results.json"
+  STATUS=1
 fi
-exit 0
+exit "$STATUS"
 """
 
 

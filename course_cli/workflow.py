@@ -307,7 +307,8 @@ def _write_atomically(path, text):
 
 
 def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time_limit=None):
-    """Grade every collected submission and record it in nbgrader's gradebook. Returns {student: result}."""
+    """Grade every collected submission and record it in nbgrader's gradebook. Returns {student: result}; a
+    result with "error" (the machinery could not grade it) is not recorded, so that a rerun grades it."""
     check_assignment(assignment)
     from .repo import require_autograder
 
@@ -330,10 +331,12 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
             raise CourseError(f"{assignment} is not in the gradebook: release it with `course release {assignment}`") from None
         for result in report["results"]:
             student = by_path[result["submission"]]
+            results[student] = result
+            if "error" in result:
+                continue
             record_grades(gb, config, assignment, student, result, _timestamp(folders[student]))
             _write_atomically(Path(cd.root) / REPORTS / assignment / f"{student}.json",
                               json.dumps(result, ensure_ascii=False, indent=1))
-            results[student] = result
     return results
 
 

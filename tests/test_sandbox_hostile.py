@@ -213,6 +213,27 @@ def cases(canary, submissions_root):
     }, outside
 
 
+def forge(reply):
+    """Code that writes `reply` on the child's socket to the judge (fd 3), framed as the child's own."""
+    return ("import os as _os, sys as _sys\n_wire = _sys.modules['autograder.sandbox.wire']\n"
+            f"_data = _wire.dump_reply({reply!r})\n_os.write(3, _wire.HEADER.pack(len(_data)) + _data)\n")
+
+
+def forged_replies():
+    """Submissions that forge the sandbox's own messages: their word about their own exercise only."""
+    return {
+        "forges_sandbox_failure_at_import": ({"attention.py": forge(("sandbox", "Landlock failed")) + REF["attention.py"]},
+                                             {"attention": 0}),
+        # a fresh child cannot refuse its first exercise: only the student's code says "tainted" there
+        "forges_tainted_at_import": ({"multi_head.py": forge(("tainted", "a thread is still running")) + REF["multi_head.py"]},
+                                     {"multi_head": 0}),
+        "forges_tainted_in_forward": ({"feed_forward.py": with_line("feed_forward.py", "h = self.activation(",
+                                                                    forge(("tainted", "left behind")))}, {"feed_forward": 0}),
+        "forges_sandbox_failure_in_forward": ({"bert.py": with_line("bert.py", "attention_mask = (input_ids > 0)",
+                                                                    forge(("sandbox", "seccomp failed")))}, {"bert": 0}),
+    }
+
+
 def processes_marked():
     alive = []
     for comm in glob.glob("/proc/[0-9]*/comm"):
@@ -241,6 +262,7 @@ def batch(tmp_path_factory, request):
     canary = tempfile.mkdtemp(prefix=f"{MARK}-canary-")
     os.chmod(canary, 0o777)  # only the sandbox keeps a child out of it
     table, outside = cases(canary, str(root))
+    table.update(forged_replies())
     paths = []
     for name, (files, _) in table.items():
         folder = root / name / "transformer"
@@ -287,6 +309,16 @@ def test_each_scores_what_its_code_earns_and_nothing_else_moves(batch, name):
     assert scores == _expected(batch, name), feedback
     for lines in feedback.values():
         assert all("\n" not in line for line in lines)
+
+
+@pytest.mark.parametrize("name", list(forged_replies()))
+def test_forged_sandbox_replies_cost_only_their_own_exercise(batch, name):
+    result = batch["results"][name]
+    assert "error" not in result
+    scores = {k: v["score"] for k, v in result["exercises"].items()}
+    assert scores == _expected(batch, name)
+    (exercise,) = batch["table"][name][1]
+    assert "the process running your code" in " ".join(result["exercises"][exercise]["feedback"])
 
 
 def test_the_honest_mistake_loses_points(batch):

@@ -3,7 +3,7 @@ import pytest
 
 from course_cli import workflow
 from course_cli.nbcourse import CONFIG_FILE, CourseError, load_config
-from tests.helpers import SOLUTIONS
+from tests.helpers import hand_in
 
 
 def test_late_submission_gets_nbgrader_penalty_and_before_duedate_keeps_the_earlier(tmp_path):
@@ -17,13 +17,7 @@ def test_late_submission_gets_nbgrader_penalty_and_before_duedate_keeps_the_earl
     assert not (course_dir / "source").exists()  # a bad due date stops the release before it writes anything
     workflow.release(instructor, "transformer", check=False, duedate="2000-01-01 00:00:00 UTC")
 
-    home = tmp_path / "ann"
-    home.mkdir()
-    config = load_config(home, exchange, "late101", cache=home / ".cache")
-    folder = workflow.fetch(config, "transformer", "ann", home)
-    for file in SOLUTIONS.glob("*.py"):
-        (folder / file.name).write_bytes(file.read_bytes())
-    workflow.submit(config, "transformer", "ann", folder)
+    hand_in(exchange, "late101", tmp_path / "ann", "ann")
 
     workflow.collect(instructor, "transformer")
     (result,) = workflow.grade(instructor, "transformer").values()

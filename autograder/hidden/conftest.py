@@ -4,7 +4,10 @@ Run on one or more submissions:
 
     pytest -c autograder/hidden/pytest.ini autograder/hidden --submission PATH [--submission PATH ...]
 
-`student` is the submission's module for the test's exercise, living in a
+The tests are collected once and run again for each submission in turn
+(autograder/judge.py's Grader, which the judge passes as a plugin; run
+directly, one grades the --submission folders). `submission` is the folder
+being graded; `student` is its module for the test's exercise, living in a
 sandboxed child (a Remote); `ref` is the reference module; `check(probe)`
 runs a probe on both and fails with a named mistake or an excerpt.
 """
@@ -13,7 +16,7 @@ import importlib
 import pytest
 
 from autograder.compare import expect
-from autograder.session import SandboxFailure, Session
+from autograder.judge import Grader
 from course_cli.assignment import ASSIGNMENT, BY_ID, EXERCISES
 
 ORDER = {e.id: e.number for e in EXERCISES}
@@ -36,27 +39,34 @@ def exercise_of(node):
     return BY_ID[marker.args[0]]
 
 
-def pytest_generate_tests(metafunc):
-    if "submission" in metafunc.fixturenames:
-        paths = metafunc.config.getoption("submission")
-        if not paths:
-            raise pytest.UsageError("pass at least one --submission PATH")
-        metafunc.parametrize("submission", paths, ids=[f"s{i}" for i in range(len(paths))])
+def pytest_configure(config):
+    if any(isinstance(p, Grader) for p in config.pluginmanager.get_plugins()):
+        return
+    paths = list(config.getoption("submission"))
+    if not paths:
+        raise pytest.UsageError("pass at least one --submission PATH")
+    config.pluginmanager.register(Grader(lambda: paths.pop(0) if paths else None, lambda entry: None,
+                                         config.getoption("time_limit"), config.getoption("total_time_limit"), forget=False))
+
+
+def _grader(config):
+    return next(p for p in config.pluginmanager.get_plugins() if isinstance(p, Grader))
 
 
 def pytest_collection_modifyitems(config, items):
     # One child per submission, entering its exercises in order (session.py): sort the tests that way.
-    paths = config.getoption("submission")
     position = {id(item): i for i, item in enumerate(items)}
-    items.sort(key=lambda it: (paths.index(it.callspec.params["submission"]) if hasattr(it, "callspec") else -1,
-                               ORDER[exercise_of(it).id], position[id(it)]))
+    items.sort(key=lambda it: (ORDER[exercise_of(it).id], position[id(it)]))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def submission(request):
+    return _grader(request.config).current
+
+
+@pytest.fixture
 def grading(request):
-    session = Session(request.config.getoption("time_limit"), request.config.getoption("total_time_limit"))
-    yield session
-    session.close()
+    return _grader(request.config).sandbox
 
 
 @pytest.fixture
@@ -68,10 +78,8 @@ def exercise(request):
 def student(request, submission, exercise):
     if request.config.getoption("reference_as_student"):  # the hidden tests' own compute, for the benchmark
         return importlib.import_module(f"solutions.{ASSIGNMENT}.{exercise.id}")
-    try:
-        return request.getfixturevalue("grading").module(submission, exercise)
-    except SandboxFailure as exc:  # the grader's fault: stop, rather than score anyone 0 for it
-        pytest.exit(str(exc), returncode=pytest.ExitCode.INTERNAL_ERROR)
+    # SandboxFailure (the machinery's): the Grader sees it in grading.failure, and grades the submission again
+    return request.getfixturevalue("grading").module(submission, exercise)
 
 
 @pytest.fixture

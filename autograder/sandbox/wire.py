@@ -16,6 +16,7 @@ import time
 import torch
 
 HEADER = struct.Struct("!Q")
+CLOSED = "connection closed"
 
 
 class WireError(EOFError):
@@ -51,7 +52,7 @@ def _exactly(sock, n, deadline=None, at_most=0):
             sock.settimeout(left)
         chunk = sock.recv(max(min(n - got, 1 << 20), at_most - got))
         if not chunk:
-            raise WireError("connection closed")
+            raise WireError(CLOSED)
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
