@@ -1,4 +1,5 @@
 """What a grading child can reach: probes run in a real child of the zygote."""
+import glob
 import os
 import shutil
 import socket
@@ -20,10 +21,16 @@ from tests.helpers import ROOT, SOLUTIONS
 ABI = limits.landlock_abi()
 ROOT_USER = os.geteuid() == 0
 needs_landlock = pytest.mark.skipif(ABI < 4, reason="needs Landlock ABI >= 4 (files and TCP)")
+NS = limits.plan()["namespaces"]
 needs_root = pytest.mark.skipif(not ROOT_USER, reason="the second line (another uid) needs root")
 
 PROBE = '''
 import os, socket, struct, subprocess, sys, time
+
+
+def scratch():
+    """The child's scratch folder: where the judge wrote this package (scratch/exercise/pkg/probe.py)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def attempt(fn, *args):
@@ -108,14 +115,16 @@ def forks(n):
         return f"{type(exc).__name__} after {len(pids)}"
 
 
-def daemon(seconds):
-    """A double-forked, setsid daemon; returns its pid."""
+def daemon(seconds, name):
+    """A double-forked, setsid daemon called `name` (its comm); returns its pid as the child sees it."""
+    import ctypes
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.setsid()
         if os.fork():
             os._exit(0)
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name.encode()), 0, 0, 0)
         os.write(w, str(os.getpid()).encode())
         time.sleep(seconds)
         os._exit(0)
@@ -153,14 +162,11 @@ def zygote():
 
 
 def spawn(zygote, scratch_root, time_limit=30, **options):
+    """A child, its probe module, and its scratch folder as the child sees it (/scratch in its namespaces)."""
     workdir = tempfile.mkdtemp(dir=scratch_root)
-    os.makedirs(os.path.join(workdir, "pkg"))
-    with open(os.path.join(workdir, "pkg", "__init__.py"), "w"):
-        pass
-    with open(os.path.join(workdir, "pkg", "probe.py"), "w") as f:
-        f.write(PROBE)
     child = zygote.spawn(workdir, time_limit, limits=options)
-    return child, child.import_module("pkg.probe"), workdir
+    module = child.enter({"pkg/__init__.py": "", "pkg/probe.py": PROBE}, "pkg.probe")
+    return child, module, module.scratch()
 
 
 @pytest.fixture(scope="module")
@@ -186,31 +192,63 @@ def test_isolation_says_what_is_in_force():
     assert Session.isolation.__doc__
 
 
-@needs_landlock
-def test_child_cannot_read_the_solutions_nor_the_autograder(probe, tmp_path):
+# Each layer alone keeps the answers out of reach: the namespaces (they do not exist there), and
+# Landlock without them (they exist, but cannot be opened).
+LAYERS = [pytest.param({}, id="namespaces", marks=pytest.mark.skipif(not NS, reason=f"no namespaces: {limits.plan()['namespaces_missing']}")),
+          pytest.param({"namespaces": False}, id="landlock-alone", marks=needs_landlock)]
+
+
+@pytest.fixture(params=LAYERS)
+def layer(request, zygote, scratch_root):
+    """(probe, what a closed path raises): a child confined by one layer of the two."""
+    child, module, workdir = spawn(zygote, scratch_root, **request.param)
+    module.workdir = workdir
+    yield module, "PermissionError" if request.param else "FileNotFoundError"
+    child.close()
+
+
+def test_child_cannot_read_the_solutions_nor_the_autograder(layer, tmp_path):
+    probe, closed = layer
     solution = SOLUTIONS / "attention.py"
-    assert stat.S_IMODE(solution.stat().st_mode) & 0o004  # world-readable: only Landlock keeps it out
-    assert probe.read(str(solution)) == "PermissionError"
-    assert probe.listdir(str(SOLUTIONS)) == "PermissionError"
-    assert probe.read(str(ROOT / "autograder" / "grade.py")) == "PermissionError"
-    assert probe.read(str(ROOT / "autograder" / "hidden" / "test_attention.py")) == "PermissionError"
-    assert probe.listdir(str(ROOT)) == "PermissionError"
+    assert stat.S_IMODE(solution.stat().st_mode) & 0o004  # world-readable: only the sandbox keeps it out
+    assert probe.read(str(solution)) == closed
+    assert probe.listdir(str(SOLUTIONS)) == closed
+    assert probe.read(str(ROOT / "autograder" / "grade.py")) == closed
+    assert probe.read(str(ROOT / "autograder" / "hidden" / "test_attention.py")) == closed
+    # (with a venv inside the repository, as here and in CI, the repository's folder exists, holding only
+    # the path to the venv, and Landlock keeps it unlisted)
+    assert probe.listdir(str(ROOT)) in (closed, "PermissionError")
     # Another student's submission, in a folder everyone may read
     other = tempfile.mkdtemp(prefix="course-other-student-")
     try:
         os.chmod(other, 0o755)
         shutil.copy(solution, other)
         os.chmod(os.path.join(other, "attention.py"), 0o644)
-        assert probe.read(os.path.join(other, "attention.py")) == "PermissionError"
-        assert probe.listdir(tempfile.gettempdir()) == "PermissionError"
+        assert probe.read(os.path.join(other, "attention.py")) == closed
+        assert probe.listdir(tempfile.gettempdir()) == closed
     finally:
         shutil.rmtree(other)
     # The judge's own process: its command line names every submission
-    assert probe.read(f"/proc/{os.getpid()}/cmdline") == "PermissionError"
-    assert probe.read(f"/proc/{os.getppid()}/environ") == "PermissionError"
+    assert probe.read(f"/proc/{os.getpid()}/cmdline") == closed
+    assert probe.read(f"/proc/{os.getppid()}/environ") == closed
     # ... while its own files and Python are there
-    assert probe.read(os.path.join(probe.workdir, "pkg", "probe.py")) == "ok"
+    assert probe.read(os.path.join(probe.workdir, "exercise", "pkg", "probe.py")) == "ok"
     assert probe.read(os.__file__) == "ok"
+
+
+def test_child_writes_only_to_its_scratch_folder(layer, scratch_root):
+    probe, closed = layer
+    canary = tempfile.mkdtemp(prefix="course-canary-")
+    try:
+        os.chmod(canary, 0o777)  # anyone may write here: only the sandbox keeps the child out
+        assert probe.write(os.path.join(canary, "x")) == closed
+        assert probe.write(os.path.join(scratch_root, "beside")) == closed
+        assert probe.write("/dev/shm/course-canary") == closed
+        assert os.listdir(canary) == []
+        assert probe.write(os.path.join(probe.workdir, "mine")) == "ok"
+        assert probe.write("relative") == "ok"  # its working folder is the scratch folder
+    finally:
+        shutil.rmtree(canary)
 
 
 def _listener():
@@ -241,21 +279,6 @@ def test_child_cannot_send_udp_nor_make_setuid_files(probe):
     assert probe.chmods(os.path.join(probe.workdir, "setuid")) == ["ok", "PermissionError", "PermissionError"]
 
 
-@needs_landlock
-def test_child_writes_only_to_its_scratch_folder(probe, scratch_root):
-    canary = tempfile.mkdtemp(prefix="course-canary-")
-    try:
-        os.chmod(canary, 0o777)  # anyone may write here: only the sandbox keeps the child out
-        assert probe.write(os.path.join(canary, "x")) == "PermissionError"
-        assert probe.write(os.path.join(scratch_root, "beside")) == "PermissionError"
-        assert probe.write("/dev/shm/course-canary") == "PermissionError"
-        assert os.listdir(canary) == []
-        assert probe.write(os.path.join(probe.workdir, "mine")) == "ok"
-        assert probe.write("relative") == "ok"  # its working folder is the scratch folder
-    finally:
-        shutil.rmtree(canary)
-
-
 def test_child_has_no_output_no_environment_and_no_way_out(probe):
     fds = {int(fd): target for fd, target in probe.fds().items()}  # keys travel as strings
     assert {fd: fds[fd] for fd in (0, 1, 2)} == {0: "/dev/null", 1: "/dev/null", 2: "/dev/null"}
@@ -264,9 +287,9 @@ def test_child_has_no_output_no_environment_and_no_way_out(probe):
     assert "PYTHONPATH" not in env and env["HOME"] == probe.workdir and env["TMPDIR"] == probe.workdir
     # No entry in the repository, but for a venv that lives inside it (as in CI): that is the Python installation.
     assert not [p for p in probe.path() if p.startswith(str(ROOT)) and not p.startswith((probe.workdir, sys.prefix))]
-    assert probe.kill(os.getpid()) == "PermissionError"  # the judge
-    if ABI:
-        assert probe.run(["/bin/true"]) == "PermissionError"  # nothing executes
+    assert probe.kill(os.getpid()) == ("ProcessLookupError" if NS else "PermissionError")  # the judge
+    if ABI or NS:
+        assert probe.run(["/bin/true"]) == ("FileNotFoundError" if NS else "PermissionError")  # nothing executes
 
 
 @needs_root
@@ -306,23 +329,29 @@ def test_process_count_is_capped(zygote, scratch_root):
         child.close()
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ")[1][0] != "Z"
-    except OSError:
-        return False
+def _alive(name):
+    """Whether a process called `name` runs on this machine (its pid in the child's namespace is not ours)."""
+    for comm in glob.glob("/proc/[0-9]*/comm"):
+        try:
+            with open(comm) as f:
+                if f.read().strip() == name:
+                    with open(comm[:-4] + "stat") as f:
+                        return f.read().split(") ")[1][0] != "Z"
+        except OSError:
+            pass
+    return False
 
 
 def test_daemons_die_with_their_child(zygote, scratch_root):
     child, probe, _ = spawn(zygote, scratch_root)
-    pid = probe.daemon(60)
-    assert _alive(pid)
+    name = f"daemon{os.getpid() % 100000}"
+    probe.daemon(60, name)
+    assert _alive(name)
     child.close()
     deadline = time.monotonic() + 5
-    while _alive(pid) and time.monotonic() < deadline:
+    while _alive(name) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not _alive(pid)
+    assert not _alive(name)
 
 
 def test_trickling_bytes_do_not_extend_the_time_limit(zygote, scratch_root):
@@ -339,7 +368,7 @@ def test_second_line_without_landlock_is_another_uid(zygote, scratch_root):
     try:
         with open(os.path.join(secret, "key"), "w") as f:
             f.write("secret")
-        child, probe, workdir = spawn(zygote, scratch_root, landlock=False)
+        child, probe, workdir = spawn(zygote, scratch_root, landlock=False, namespaces=False)
         try:
             assert probe.ids()[0] != 0
             assert probe.read(os.path.join(secret, "key")) == "PermissionError"

@@ -48,11 +48,11 @@ def _fork_child(conn_fd, request, control, plans, baseline):
             os.dup2(conn_fd, 3, inheritable=False)
             os.close(conn_fd)
         try:
-            limits.confine(3, request["workdir"], request.get("cpu_seconds"), plan)
+            workdir = limits.confine(3, request["workdir"], request.get("cpu_seconds"), plan)
         except BaseException as exc:  # never run student code unconfined
             child.refuse(socket.socket(fileno=3), f"{type(exc).__name__}: {exc}")
         else:
-            child.run(socket.socket(fileno=3), request["workdir"], baseline)
+            child.run(socket.socket(fileno=3), workdir, baseline)
     finally:
         os._exit(0)
 
