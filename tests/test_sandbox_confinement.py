@@ -137,6 +137,60 @@ def chmods(path):
     return [attempt(os.chmod, path, mode) for mode in (0o600, 0o4755, 0o2755)]
 
 
+def errno_of(fn, *args):
+    """"ok", or the errno's name (EROFS, EPERM, ENOENT...)."""
+    import errno
+    try:
+        fn(*args)
+        return "ok"
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+
+
+def changes(path):
+    """Try to change path's mode, owner, times and extended attributes (to what they are: harmless if it works)."""
+    st = os.stat(path)
+    return {"chmod": errno_of(os.chmod, path, st.st_mode & 0o7777),
+            "chown": errno_of(os.chown, path, st.st_uid, st.st_gid),
+            "utime": errno_of(lambda: os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))),
+            "setxattr": errno_of(os.setxattr, path, "user.course", b"x")}
+
+
+def stat(path):
+    return errno_of(os.stat, path)
+
+
+def proc_text(path):
+    return attempt(lambda: open(path, "rb").read().decode("utf-8", "replace"))
+
+
+def cwd():
+    return os.readlink("/proc/self/cwd")
+
+
+def fill(mib):
+    """Write up to `mib` files of 1 MiB in the scratch folder: (how many, and the errno that stopped it)."""
+    block = b"x" * (1 << 20)
+    for n in range(mib):
+        try:
+            with open(f"fill-{n}", "wb") as f:
+                f.write(block)
+        except OSError as exc:
+            import errno
+            return n, errno.errorcode[exc.errno]
+    return mib, "ok"
+
+
+def unlink_fills():
+    for name in os.listdir("."):
+        if name.startswith("fill-"):
+            os.unlink(name)
+
+
+def datagram(address):
+    return errno_of(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", address))
+
+
 def trickle():
     """Answer nothing, but keep the judge's socket busy with a byte now and then."""
     os.write(3, struct.pack("!Q", 1000))  # an answer of 1000 bytes is coming...
@@ -181,14 +235,16 @@ def test_isolation_says_what_is_in_force():
     line = limits.isolation()
     assert "\n" not in line
     if ABI:
-        assert line.startswith(f"landlock ABI {ABI} (files")
+        assert f"landlock ABI {ABI} (files" in line
         assert ("TCP" in line) == (ABI >= 4)
     if ROOT_USER:
         assert "non-root uid per child" in line
-    if not ABI and not ROOT_USER:
+    if NS:
+        assert line.startswith("namespaces (mount, pid, net" + ("" if ROOT_USER else ", user"))
+    if not ABI and not ROOT_USER and not NS:
         assert line.startswith("none:")
     assert "memory +2 GiB" in line
-    assert "WARNING" in limits.isolation({"landlock": False})
+    assert "WARNING" in limits.isolation({"landlock": False, "namespaces": False})
     assert Session.isolation.__doc__
 
 
@@ -249,6 +305,70 @@ def test_child_writes_only_to_its_scratch_folder(layer, scratch_root):
         assert probe.write("relative") == "ok"  # its working folder is the scratch folder
     finally:
         shutil.rmtree(canary)
+
+
+needs_ns = pytest.mark.skipif(not NS, reason=f"no namespaces here: {limits.plan()['namespaces_missing']}")
+
+
+@needs_ns
+def test_child_cannot_see_the_answers_exist_nor_change_a_file_outside_its_scratch(probe):
+    for path in (SOLUTIONS, SOLUTIONS / "attention.py", ROOT / "autograder" / "hidden", ROOT / "autograder",
+                 tempfile.gettempdir(), "/home", "/etc/passwd"):
+        assert probe.stat(str(path)) == "ENOENT", path
+    library = os.__file__  # in the Python installation: a read-only mount of it
+    before = os.stat(library)
+    for path in (library, os.path.dirname(library), "/", os.path.dirname(probe.workdir)):
+        assert set(probe.changes(path).values()) <= {"EROFS", "EPERM"}, (path, probe.changes(path))
+    after = os.stat(library)
+    assert (after.st_mode, after.st_uid, after.st_mtime_ns, after.st_ctime_ns) == \
+        (before.st_mode, before.st_uid, before.st_mtime_ns, before.st_ctime_ns)
+    assert probe.changes(os.path.join(probe.workdir, "exercise", "pkg", "probe.py"))["chmod"] == "ok"  # its own
+
+
+@needs_ns
+def test_child_sees_no_other_process_and_nothing_of_the_instructor(zygote, probe):
+    for pid in (os.getpid(), zygote.pid, os.getppid()):
+        assert probe.proc_text(f"/proc/{pid}/environ") == "FileNotFoundError", pid
+    assert probe.listdir("/proc") == "PermissionError"  # Landlock on top: only /proc/self
+    environ = probe.proc_text("/proc/self/environ")
+    cmdline = probe.proc_text("/proc/self/cmdline")
+    for text in (environ, cmdline, probe.cwd()):
+        assert str(ROOT) not in text and "PYTHONPATH" not in text and tempfile.gettempdir() not in text
+    # the zygote blanked the block it was started with (as root, the child cannot even read it: no longer dumpable)
+    assert environ == "PermissionError" or set(environ) <= {"\0"}, environ
+    assert probe.cwd() == os.path.join(probe.workdir, "exercise")
+
+
+@needs_ns
+def test_what_a_child_writes_in_all_is_capped(probe):
+    cap = limits.DEFAULTS["scratch_bytes"] >> 20
+    written, error = probe.fill(cap + 10)
+    assert error == "ENOSPC" and cap - 8 <= written < cap
+    probe.unlink_fills()
+    assert tuple(probe.fill(4)) == (4, "ok")  # its space is back once it deletes its files
+    probe.unlink_fills()
+
+
+@needs_ns
+def test_child_reaches_no_unix_socket_outside(probe, tmp_path):
+    os.chmod(tmp_path, 0o777)
+    path = str(tmp_path / "listener")
+    pathname = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    pathname.bind(path)
+    os.chmod(path, 0o777)
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    name = f"\0course-listener-{os.getpid()}"
+    abstract.bind(name)
+    try:
+        assert probe.datagram(path) == "ENOENT"  # not in its mount namespace
+        assert probe.datagram(name) in ("EPERM", "ECONNREFUSED")  # Landlock's scope; its own network namespace
+        for listener in (pathname, abstract):
+            listener.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                listener.recv(16)  # nothing arrived
+    finally:
+        pathname.close()
+        abstract.close()
 
 
 def _listener():

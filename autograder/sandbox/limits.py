@@ -365,6 +365,14 @@ def _pid_max():
 def describe(plan):
     """One line: what confines a child under this plan."""
     abi, parts = plan["landlock"], []
+    if plan["namespaces"]:
+        from . import namespaces
+
+        scratch = plan["options"]["scratch_bytes"] / (1 << 20)
+        parts.append(f"namespaces ({namespaces.names(plan['root'])}; own root, {scratch:g} MiB scratch)")
+    elif plan["namespaces_missing"] != "turned off":
+        parts.append(f"WARNING: no namespaces ({plan['namespaces_missing']}), so children see the file system's "
+                     "layout, share the network namespace and the process table, and write to disk with no total cap")
     if abi:
         what = "files" + (" + TCP" if abi >= 4 else "") + (" + signals" if abi >= 6 else "")
         parts.append(f"landlock ABI {abi} ({what})")
@@ -377,10 +385,10 @@ def describe(plan):
     elif plan["root"]:
         parts.append("WARNING: children run as root")
     line = ", ".join(parts)
-    if not abi and not plan["drop_uid"]:
-        why = "Landlock unavailable and " + ("children run as root" if plan["root"] else "not root")
+    if not abi and not plan["drop_uid"] and not plan["namespaces"]:
+        why = "no namespaces, Landlock unavailable and " + ("children run as root" if plan["root"] else "not root")
         return f"none: {why}, so student code can read and write what you can ({line})"
-    if not abi:
+    if not abi and not plan["namespaces"]:
         line += ("; WARNING: without Landlock a child can still read world-readable files (the solutions too), "
                  "write world-writable folders and use TCP")
         if plan["unreadable"]:

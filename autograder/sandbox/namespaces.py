@@ -81,9 +81,12 @@ def enter(plan, uid=None):
         _write("/proc/self/uid_map", f"{outer_uid} {outer_uid} 1")
         _write("/proc/self/gid_map", f"{outer_gid} {outer_gid} 1")
     alive_r, alive_w = os.pipe()  # the grandchild sees EOF once its parent is gone
+    # Listed now: once the grandchild has pivoted (the root of the whole mount namespace), this
+    # process's /proc is the grandchild's, where it is not.
+    fds = [int(n) for n in os.listdir("/proc/self/fd")]
     pid = os.fork()
     if pid:
-        _wait(pid, alive_w)
+        _wait(pid, alive_w, fds)
     os.close(alive_w)
     limits._prctl(limits.PR_SET_PDEATHSIG, 9)
     if parent_gone(alive_r):
@@ -99,10 +102,10 @@ def enter(plan, uid=None):
     return SCRATCH, alive_r
 
 
-def _wait(pid, keep):
+def _wait(pid, keep, fds):
     """The child between the zygote and process 1: holds nothing, dies with the zygote or with process 1."""
     limits._prctl(limits.PR_SET_PDEATHSIG, 9)
-    for fd in [int(n) for n in os.listdir("/proc/self/fd")]:
+    for fd in fds:
         if fd != keep:
             try:
                 os.close(fd)
