@@ -393,7 +393,8 @@ def batch(tmp_path_factory, request):
            "root": root, "children_before": children_before, "targets": targets, "before": before,
            "after": snapshot(targets), "tmpdir_left": os.listdir(tmpdir)}
     shutil.rmtree(canary, ignore_errors=True)
-    os.chmod(SOLUTIONS / "attention.py", batch_mode)  # had an attack worked, the test failed: leave the file as it was
+    if stat.S_IMODE(os.stat(SOLUTIONS / "attention.py").st_mode) != batch_mode:
+        os.chmod(SOLUTIONS / "attention.py", batch_mode)  # an attack worked (the test failed): leave the file as it was
     for sock in targets["listeners"]:
         sock.close()
 
@@ -523,3 +524,32 @@ def test_no_student_sees_the_instructors_environment(batch):
 def test_writing_past_the_cap_costs_that_exercise_only(batch):
     said = " ".join(batch["results"]["writes_640_mib"]["exercises"]["warmup"]["feedback"])
     assert "No space left on device" in said
+
+
+# --- The same, with a judge that is not root ---------------------------------
+
+NON_ROOT_RUN = """set -e
+mkdir -p /tmp/.course-pyenv-$$ && mount --bind /root/.pyenv /tmp/.course-pyenv-$$
+mount -t tmpfs -o mode=0755 tmpfs /root
+mkdir /root/.pyenv /root/tmp && chmod 1777 /root/tmp
+mount --bind /tmp/.course-pyenv-$$ /root/.pyenv && umount /tmp/.course-pyenv-$$ && rmdir /tmp/.course-pyenv-$$
+exec setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+  env -i PATH=/usr/bin:/bin HOME=/root/tmp TMPDIR=/root/tmp PYTHONDONTWRITEBYTECODE=1 \
+  "$@"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="this run is itself the non-root judge's")
+def test_the_hostile_suite_holds_for_a_non_root_judge():
+    """The hostile and confinement suites again, graded by `nobody`. Its Python must be readable: the
+    pyenv under /root (0700) is shown to it in a private mount namespace, where /root is a 0755 tmpfs."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-k", "not non_root_judge",
+            "tests/test_sandbox_hostile.py", "tests/test_sandbox_confinement.py"]
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", NON_ROOT_RUN, "sh", *argv],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    tail = (done.stdout + done.stderr)[-3000:]
+    assert done.returncode == 0, tail
+    assert " passed" in tail and " failed" not in tail and " error" not in tail, tail
