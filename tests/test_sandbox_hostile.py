@@ -221,7 +221,8 @@ if _seen:
 
 
 def reads_environments():
-    """The instructor's environment, through /proc: its own block, its parents', any process's."""
+    """The instructor's environment, through /proc: its own block, its parents', any process's; and the
+    command line and folder it inherited."""
     return f"""import os
 _found = []
 for _pid in ["self", "1", str(os.getppid())] + [str(p) for p in range(1, 400)]:
@@ -233,6 +234,13 @@ for _pid in ["self", "1", str(os.getppid())] + [str(p) for p in range(1, 400)]:
         pass
 if _found or "{SECRET}" in str(os.environ):
     raise RuntimeError("the instructor's secret: {SECRET}")
+for _what in ("cmdline", "cwd"):
+    try:
+        _text = open("/proc/self/cmdline").read() if _what == "cmdline" else os.readlink("/proc/self/cwd")
+    except OSError:
+        continue
+    if {str(ROOT)!r} in _text or "pytest" in _text:
+        raise RuntimeError("the instructor's command line or folder: " + _text)
 """
 
 

@@ -1,5 +1,9 @@
 """What a grading child may do, applied right after the fork and before any student code.
 
+- Namespaces first (sandbox/namespaces.py), where the kernel lets us: the
+  child becomes process 1 of its own mount, PID and network namespaces, in a
+  root holding only the Python installation (read-only) and a 64 MiB tmpfs
+  scratch. What follows is the second line, and the only one without them.
 - Landlock (when the kernel has it): the child reads only the Python
   installation it runs on, a few system files and its own scratch folder;
   it writes only to that folder; it executes nothing; it cannot bind or
