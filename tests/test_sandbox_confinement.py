@@ -239,11 +239,16 @@ def test_isolation_says_what_is_in_force():
         assert ("TCP" in line) == (ABI >= 4)
     if ROOT_USER:
         assert "non-root uid per child" in line
+    else:
+        assert "a uid per child needs root" in line
     if NS:
         assert line.startswith("namespaces (mount, pid, net" + ("" if ROOT_USER else ", user"))
     if not ABI and not ROOT_USER and not NS:
         assert line.startswith("none:")
     assert "memory +2 GiB" in line
+    # A kernel that refuses them (no unprivileged user namespaces): the line says so, and why
+    refused = {**limits.plan(), "namespaces": False, "namespaces_missing": "unshare: Operation not permitted"}
+    assert "WARNING: no namespaces (unshare: Operation not permitted)" in limits.describe(refused)
     bare = limits.isolation({"landlock": False, "namespaces": False})
     assert "WARNING" in bare if ROOT_USER else bare.startswith("none: no namespaces, Landlock unavailable and not root")
     assert Session.isolation.__doc__

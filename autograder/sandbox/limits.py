@@ -388,6 +388,8 @@ def describe(plan):
         parts.append("non-root uid per child" + (" (files read as root, within Landlock)" if plan["fs_root"] else ""))
     elif plan["root"]:
         parts.append("WARNING: children run as root")
+    else:
+        parts.append("children keep your uid (a uid per child needs root)")
     line = ", ".join(parts)
     if not abi and not plan["drop_uid"] and not plan["namespaces"]:
         why = "no namespaces, Landlock unavailable and " + ("children run as root" if plan["root"] else "not root")
