@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import stat
+import subprocess
 import tempfile
 import time
 import uuid
@@ -386,7 +387,12 @@ def batch(tmp_path_factory, request):
     before = snapshot(targets)
     batch_mode = stat.S_IMODE(os.stat(SOLUTIONS / "attention.py").st_mode)
     # A private temporary folder (the scratch folders' parent), and a secret in the instructor's environment
-    tmpdir = str(tmp_path_factory.mktemp("tmpdir"))
+    # (beside the system's, not under pytest's 0700 folders: without namespaces a child's uid must cross it)
+    tmpdir = tempfile.mkdtemp(prefix="course-hostile-tmpdir-")
+    os.chmod(tmpdir, 0o755)
+    small = os.geteuid() == 0  # and small: 32 MiB, less than writes_640_mib tries to write
+    if small:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m,mode=0755", "tmpfs", tmpdir], check=True)
     saved = {k: os.environ.get(k) for k in ("TMPDIR", "COURSE_SECRET_TOKEN")}
     os.environ.update({"TMPDIR": tmpdir, "COURSE_SECRET_TOKEN": SECRET})
     tempfile.tempdir = None
@@ -405,6 +411,9 @@ def batch(tmp_path_factory, request):
     yield {"table": table, "results": results, "elapsed": elapsed, "canary": canary, "outside": outside,
            "root": root, "children_before": children_before, "targets": targets, "before": before,
            "after": snapshot(targets), "tmpdir_left": os.listdir(tmpdir)}
+    if small:
+        subprocess.run(["umount", "--lazy", tmpdir], check=False)
+    shutil.rmtree(tmpdir, ignore_errors=True)
     shutil.rmtree(canary, ignore_errors=True)
     if stat.S_IMODE(os.stat(SOLUTIONS / "attention.py").st_mode) != batch_mode:
         os.chmod(SOLUTIONS / "attention.py", batch_mode)  # an attack worked (the test failed): leave the file as it was
@@ -560,7 +569,6 @@ exec setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bou
 def test_the_hostile_suite_holds_for_a_non_root_judge():
     """The hostile and confinement suites again, graded by `nobody`. Its Python must be readable: the
     pyenv under /root (0700) is shown to it in a private mount namespace, where /root is a 0755 tmpfs."""
-    import subprocess
     import sys
 
     argv = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-k", "not non_root_judge",
