@@ -4,7 +4,7 @@
 2. `nbgrader autograde` through nbgrader's own path (the release's notebook);
 3. a naive baseline: one `pytest` process per submission, --jobs at a time.
 
-    python benchmarks/grading.py [-n 12] [--jobs 2]
+    python benchmarks/grading.py [-n 12] [--jobs 2] [--overhead-only]
 
 Then the per-submission overhead: what one more submission costs `course
 check` (the grading `course grade` runs), measured as the slope between two
@@ -110,9 +110,12 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--small", type=int, default=10, help="the smaller batch for the overhead (default 10)")
     parser.add_argument("--large", type=int, default=40, help="the larger batch for the overhead (default 40)")
+    parser.add_argument("--overhead-only", action="store_true", help="only the per-submission overhead (no nbgrader)")
     args = parser.parse_args()
     root = tempfiles.mkdtemp("bench")
     try:
+        if args.overhead_only:
+            return overhead(root, args)
         course = make_course(root, args.n)
         folders = sorted(str(p) for p in (course / "submitted").glob("*/transformer"))
         course_s = timed([sys.executable, "-m", "course_cli", "grade", "transformer", "--jobs", str(args.jobs), "--quiet"], course)
@@ -130,12 +133,6 @@ def main():
             list(pool.map(one_pytest, folders))
         naive_s = time.perf_counter() - start
 
-        compute = float(subprocess.run(
-            [sys.executable, "-c", "from autograder.judge import hidden_tests_compute as c; print(min(c(10) for _ in range(2)))"],
-            cwd=ROOT, env=ENV, check=True, capture_output=True, text=True).stdout)
-        correct = [str(p) for p in make_submissions(root / "many", 3 * args.large)][::3]
-        steady = {jobs: marginal(correct, args.small, args.large, jobs) for jobs in dict.fromkeys((args.jobs, 1))}
-
         n = len(folders)
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
               f"{n} submissions ({sum(1 for v in ours.values() if v == 100)} at 100, "
@@ -144,15 +141,25 @@ def main():
             print(f"  {name:22s} {seconds:7.1f} s  {n / seconds:6.2f} submissions/s  {seconds / n * 1000:7.0f} ms each")
         print(f"  course grade is {nbgrader_s / course_s:.1f}x faster than nbgrader autograde, "
               f"{naive_s / course_s:.1f}x faster than one pytest per submission")
-        print(f"  hidden tests' own compute (the reference in one warm process): {compute * 1000:.0f} ms a submission")
-        for jobs, (slope, fixed) in steady.items():
-            what = "wall time, all cores" if jobs > 1 else "one core's time"
-            print(f"  per-submission overhead, --jobs {jobs} ({what}): one more submission costs {slope * 1000:.0f} ms, "
-                  f"{(slope - compute) * 1000:.0f} ms more than the compute (fixed start-up {fixed:.1f} s a run)")
         same = all(abs(ours[s] - theirs[s]) < 1e-9 for s in ours)
         print(f"  nbgrader's totals {'equal' if same else 'DIFFER FROM'} course grade's")
+        overhead(root, args)
     finally:
         tempfiles.discard(root)
+
+
+def overhead(root, args):
+    """Print the per-submission overhead, with --jobs and with one job."""
+    compute = float(subprocess.run(
+        [sys.executable, "-c", "from autograder.judge import hidden_tests_compute as c; print(min(c(10) for _ in range(2)))"],
+        cwd=ROOT, env=ENV, check=True, capture_output=True, text=True).stdout)
+    correct = [str(p) for p in make_submissions(root / "many", 3 * args.large)][::3]
+    steady = {jobs: marginal(correct, args.small, args.large, jobs) for jobs in dict.fromkeys((args.jobs, 1))}
+    print(f"  hidden tests' own compute (the reference in one warm process): {compute * 1000:.0f} ms a submission")
+    for jobs, (slope, fixed) in steady.items():
+        what = "wall time, all cores" if jobs > 1 else "one core's time"
+        print(f"  per-submission overhead, --jobs {jobs} ({what}): one more submission costs {slope * 1000:.0f} ms, "
+              f"{(slope - compute) * 1000:.0f} ms more than the compute (fixed start-up {fixed:.1f} s a run)")
 
 
 if __name__ == "__main__":

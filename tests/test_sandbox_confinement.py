@@ -1,4 +1,5 @@
 """What a grading child can reach: probes run in a real child of the zygote."""
+import glob
 import os
 import shutil
 import socket
@@ -20,10 +21,16 @@ from tests.helpers import ROOT, SOLUTIONS
 ABI = limits.landlock_abi()
 ROOT_USER = os.geteuid() == 0
 needs_landlock = pytest.mark.skipif(ABI < 4, reason="needs Landlock ABI >= 4 (files and TCP)")
+NS = limits.plan()["namespaces"]
 needs_root = pytest.mark.skipif(not ROOT_USER, reason="the second line (another uid) needs root")
 
 PROBE = '''
 import os, socket, struct, subprocess, sys, time
+
+
+def scratch():
+    """The child's scratch folder: where the judge wrote this package (scratch/exercise/pkg/probe.py)."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def attempt(fn, *args):
@@ -108,14 +115,16 @@ def forks(n):
         return f"{type(exc).__name__} after {len(pids)}"
 
 
-def daemon(seconds):
-    """A double-forked, setsid daemon; returns its pid."""
+def daemon(seconds, name):
+    """A double-forked, setsid daemon called `name` (its comm); returns its pid as the child sees it."""
+    import ctypes
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.setsid()
         if os.fork():
             os._exit(0)
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name.encode()), 0, 0, 0)
         os.write(w, str(os.getpid()).encode())
         time.sleep(seconds)
         os._exit(0)
@@ -126,6 +135,60 @@ def daemon(seconds):
 def chmods(path):
     open(path, "w").close()
     return [attempt(os.chmod, path, mode) for mode in (0o600, 0o4755, 0o2755)]
+
+
+def errno_of(fn, *args):
+    """"ok", or the errno's name (EROFS, EPERM, ENOENT...)."""
+    import errno
+    try:
+        fn(*args)
+        return "ok"
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+
+
+def changes(path):
+    """Try to change path's mode, owner, times and extended attributes (to what they are: harmless if it works)."""
+    st = os.stat(path)
+    return {"chmod": errno_of(os.chmod, path, st.st_mode & 0o7777),
+            "chown": errno_of(os.chown, path, st.st_uid, st.st_gid),
+            "utime": errno_of(lambda: os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))),
+            "setxattr": errno_of(os.setxattr, path, "user.course", b"x")}
+
+
+def stat(path):
+    return errno_of(os.stat, path)
+
+
+def proc_text(path):
+    return attempt(lambda: open(path, "rb").read().decode("utf-8", "replace"))
+
+
+def cwd():
+    return os.readlink("/proc/self/cwd")
+
+
+def fill(mib):
+    """Write up to `mib` files of 1 MiB in the scratch folder: (how many, and the errno that stopped it)."""
+    block = b"x" * (1 << 20)
+    for n in range(mib):
+        try:
+            with open(f"fill-{n}", "wb") as f:
+                f.write(block)
+        except OSError as exc:
+            import errno
+            return n, errno.errorcode[exc.errno]
+    return mib, "ok"
+
+
+def unlink_fills():
+    for name in os.listdir("."):
+        if name.startswith("fill-"):
+            os.unlink(name)
+
+
+def datagram(address):
+    return errno_of(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"x", address))
 
 
 def trickle():
@@ -153,14 +216,11 @@ def zygote():
 
 
 def spawn(zygote, scratch_root, time_limit=30, **options):
+    """A child, its probe module, and its scratch folder as the child sees it (/scratch in its namespaces)."""
     workdir = tempfile.mkdtemp(dir=scratch_root)
-    os.makedirs(os.path.join(workdir, "pkg"))
-    with open(os.path.join(workdir, "pkg", "__init__.py"), "w"):
-        pass
-    with open(os.path.join(workdir, "pkg", "probe.py"), "w") as f:
-        f.write(PROBE)
     child = zygote.spawn(workdir, time_limit, limits=options)
-    return child, child.import_module("pkg.probe"), workdir
+    module = child.enter({"pkg/__init__.py": "", "pkg/probe.py": PROBE}, "pkg.probe")
+    return child, module, module.scratch()
 
 
 @pytest.fixture(scope="module")
@@ -175,42 +235,146 @@ def test_isolation_says_what_is_in_force():
     line = limits.isolation()
     assert "\n" not in line
     if ABI:
-        assert line.startswith(f"landlock ABI {ABI} (files")
+        assert f"landlock ABI {ABI} (files" in line
         assert ("TCP" in line) == (ABI >= 4)
     if ROOT_USER:
         assert "non-root uid per child" in line
-    if not ABI and not ROOT_USER:
+    else:
+        assert "a uid per child needs root" in line
+    if NS:
+        assert line.startswith("namespaces (mount, pid, net" + ("" if ROOT_USER else ", user"))
+    if not ABI and not ROOT_USER and not NS:
         assert line.startswith("none:")
     assert "memory +2 GiB" in line
-    assert "WARNING" in limits.isolation({"landlock": False})
+    # A kernel that refuses them (no unprivileged user namespaces): the line says so, and why
+    refused = {**limits.plan(), "namespaces": False, "namespaces_missing": "unshare: Operation not permitted"}
+    assert "WARNING: no namespaces (unshare: Operation not permitted)" in limits.describe(refused)
+    bare = limits.isolation({"landlock": False, "namespaces": False})
+    assert "WARNING" in bare if ROOT_USER else bare.startswith("none: no namespaces, Landlock unavailable and not root")
     assert Session.isolation.__doc__
 
 
-@needs_landlock
-def test_child_cannot_read_the_solutions_nor_the_autograder(probe, tmp_path):
+# Each layer alone keeps the answers out of reach: the namespaces (they do not exist there), and
+# Landlock without them (they exist, but cannot be opened).
+LAYERS = [pytest.param({}, id="namespaces", marks=pytest.mark.skipif(not NS, reason=f"no namespaces: {limits.plan()['namespaces_missing']}")),
+          pytest.param({"namespaces": False}, id="landlock-alone", marks=needs_landlock)]
+
+
+@pytest.fixture(params=LAYERS)
+def layer(request, zygote, scratch_root):
+    """(probe, what a closed path raises): a child confined by one layer of the two."""
+    child, module, workdir = spawn(zygote, scratch_root, **request.param)
+    module.workdir = workdir
+    yield module, "PermissionError" if request.param else "FileNotFoundError"
+    child.close()
+
+
+def test_child_cannot_read_the_solutions_nor_the_autograder(layer, tmp_path):
+    probe, closed = layer
     solution = SOLUTIONS / "attention.py"
-    assert stat.S_IMODE(solution.stat().st_mode) & 0o004  # world-readable: only Landlock keeps it out
-    assert probe.read(str(solution)) == "PermissionError"
-    assert probe.listdir(str(SOLUTIONS)) == "PermissionError"
-    assert probe.read(str(ROOT / "autograder" / "grade.py")) == "PermissionError"
-    assert probe.read(str(ROOT / "autograder" / "hidden" / "test_attention.py")) == "PermissionError"
-    assert probe.listdir(str(ROOT)) == "PermissionError"
+    assert stat.S_IMODE(solution.stat().st_mode) & 0o004  # world-readable: only the sandbox keeps it out
+    assert probe.read(str(solution)) == closed
+    assert probe.listdir(str(SOLUTIONS)) == closed
+    assert probe.read(str(ROOT / "autograder" / "grade.py")) == closed
+    assert probe.read(str(ROOT / "autograder" / "hidden" / "test_attention.py")) == closed
+    # (with a venv inside the repository, as here and in CI, the repository's folder exists, holding only
+    # the path to the venv, and Landlock keeps it unlisted)
+    assert probe.listdir(str(ROOT)) in (closed, "PermissionError")
     # Another student's submission, in a folder everyone may read
     other = tempfile.mkdtemp(prefix="course-other-student-")
     try:
         os.chmod(other, 0o755)
         shutil.copy(solution, other)
         os.chmod(os.path.join(other, "attention.py"), 0o644)
-        assert probe.read(os.path.join(other, "attention.py")) == "PermissionError"
-        assert probe.listdir(tempfile.gettempdir()) == "PermissionError"
+        assert probe.read(os.path.join(other, "attention.py")) == closed
+        assert probe.listdir(tempfile.gettempdir()) == closed
     finally:
         shutil.rmtree(other)
     # The judge's own process: its command line names every submission
-    assert probe.read(f"/proc/{os.getpid()}/cmdline") == "PermissionError"
-    assert probe.read(f"/proc/{os.getppid()}/environ") == "PermissionError"
+    assert probe.read(f"/proc/{os.getpid()}/cmdline") == closed
+    assert probe.read(f"/proc/{os.getppid()}/environ") == closed
     # ... while its own files and Python are there
-    assert probe.read(os.path.join(probe.workdir, "pkg", "probe.py")) == "ok"
+    assert probe.read(os.path.join(probe.workdir, "exercise", "pkg", "probe.py")) == "ok"
     assert probe.read(os.__file__) == "ok"
+
+
+def test_child_writes_only_to_its_scratch_folder(layer, scratch_root):
+    probe, closed = layer
+    canary = tempfile.mkdtemp(prefix="course-canary-")
+    try:
+        os.chmod(canary, 0o777)  # anyone may write here: only the sandbox keeps the child out
+        assert probe.write(os.path.join(canary, "x")) == closed
+        assert probe.write(os.path.join(scratch_root, "beside")) == closed
+        assert probe.write("/dev/shm/course-canary") == closed
+        assert os.listdir(canary) == []
+        assert probe.write(os.path.join(probe.workdir, "mine")) == "ok"
+        assert probe.write("relative") == "ok"  # its working folder is the scratch folder
+    finally:
+        shutil.rmtree(canary)
+
+
+needs_ns = pytest.mark.skipif(not NS, reason=f"no namespaces here: {limits.plan()['namespaces_missing']}")
+
+
+@needs_ns
+def test_child_cannot_see_the_answers_exist_nor_change_a_file_outside_its_scratch(probe):
+    for path in (SOLUTIONS, SOLUTIONS / "attention.py", ROOT / "autograder" / "hidden", ROOT / "autograder",
+                 tempfile.gettempdir(), "/home", "/etc/passwd"):
+        assert probe.stat(str(path)) == "ENOENT", path
+    library = os.__file__  # in the Python installation: a read-only mount of it
+    before = os.stat(library)
+    for path in (library, os.path.dirname(library), "/", os.path.dirname(probe.workdir)):
+        assert set(probe.changes(path).values()) <= {"EROFS", "EPERM"}, (path, probe.changes(path))
+    after = os.stat(library)
+    assert (after.st_mode, after.st_uid, after.st_mtime_ns, after.st_ctime_ns) == \
+        (before.st_mode, before.st_uid, before.st_mtime_ns, before.st_ctime_ns)
+    assert probe.changes(os.path.join(probe.workdir, "exercise", "pkg", "probe.py"))["chmod"] == "ok"  # its own
+
+
+@needs_ns
+def test_child_sees_no_other_process_and_nothing_of_the_instructor(zygote, probe):
+    for pid in (os.getpid(), zygote.pid, os.getppid()):
+        assert probe.proc_text(f"/proc/{pid}/environ") == "FileNotFoundError", pid
+    assert probe.listdir("/proc") == "PermissionError"  # Landlock on top: only /proc/self
+    environ = probe.proc_text("/proc/self/environ")
+    cmdline = probe.proc_text("/proc/self/cmdline")
+    for text in (environ, cmdline, probe.cwd()):
+        assert str(ROOT) not in text and "PYTHONPATH" not in text and tempfile.gettempdir() not in text
+    # the zygote blanked the block it was started with (as root, the child cannot even read it: no longer dumpable)
+    assert environ == "PermissionError" or set(environ) <= {"\0"}, environ
+    assert probe.cwd() == os.path.join(probe.workdir, "exercise")
+
+
+@needs_ns
+def test_what_a_child_writes_in_all_is_capped(probe):
+    cap = limits.DEFAULTS["scratch_bytes"] >> 20
+    written, error = probe.fill(cap + 10)
+    assert error == "ENOSPC" and cap - 8 <= written < cap
+    probe.unlink_fills()
+    assert tuple(probe.fill(4)) == (4, "ok")  # its space is back once it deletes its files
+    probe.unlink_fills()
+
+
+@needs_ns
+def test_child_reaches_no_unix_socket_outside(probe, tmp_path):
+    os.chmod(tmp_path, 0o777)
+    path = str(tmp_path / "listener")
+    pathname = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    pathname.bind(path)
+    os.chmod(path, 0o777)
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    name = f"\0course-listener-{os.getpid()}"
+    abstract.bind(name)
+    try:
+        assert probe.datagram(path) == "ENOENT"  # not in its mount namespace
+        assert probe.datagram(name) in ("EPERM", "ECONNREFUSED")  # Landlock's scope; its own network namespace
+        for listener in (pathname, abstract):
+            listener.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                listener.recv(16)  # nothing arrived
+    finally:
+        pathname.close()
+        abstract.close()
 
 
 def _listener():
@@ -241,21 +405,6 @@ def test_child_cannot_send_udp_nor_make_setuid_files(probe):
     assert probe.chmods(os.path.join(probe.workdir, "setuid")) == ["ok", "PermissionError", "PermissionError"]
 
 
-@needs_landlock
-def test_child_writes_only_to_its_scratch_folder(probe, scratch_root):
-    canary = tempfile.mkdtemp(prefix="course-canary-")
-    try:
-        os.chmod(canary, 0o777)  # anyone may write here: only the sandbox keeps the child out
-        assert probe.write(os.path.join(canary, "x")) == "PermissionError"
-        assert probe.write(os.path.join(scratch_root, "beside")) == "PermissionError"
-        assert probe.write("/dev/shm/course-canary") == "PermissionError"
-        assert os.listdir(canary) == []
-        assert probe.write(os.path.join(probe.workdir, "mine")) == "ok"
-        assert probe.write("relative") == "ok"  # its working folder is the scratch folder
-    finally:
-        shutil.rmtree(canary)
-
-
 def test_child_has_no_output_no_environment_and_no_way_out(probe):
     fds = {int(fd): target for fd, target in probe.fds().items()}  # keys travel as strings
     assert {fd: fds[fd] for fd in (0, 1, 2)} == {0: "/dev/null", 1: "/dev/null", 2: "/dev/null"}
@@ -264,9 +413,9 @@ def test_child_has_no_output_no_environment_and_no_way_out(probe):
     assert "PYTHONPATH" not in env and env["HOME"] == probe.workdir and env["TMPDIR"] == probe.workdir
     # No entry in the repository, but for a venv that lives inside it (as in CI): that is the Python installation.
     assert not [p for p in probe.path() if p.startswith(str(ROOT)) and not p.startswith((probe.workdir, sys.prefix))]
-    assert probe.kill(os.getpid()) == "PermissionError"  # the judge
-    if ABI:
-        assert probe.run(["/bin/true"]) == "PermissionError"  # nothing executes
+    assert probe.kill(os.getpid()) == ("ProcessLookupError" if NS else "PermissionError")  # the judge
+    if ABI or NS:
+        assert probe.run(["/bin/true"]) == ("FileNotFoundError" if NS else "PermissionError")  # nothing executes
 
 
 @needs_root
@@ -306,24 +455,30 @@ def test_process_count_is_capped(zygote, scratch_root):
         child.close()
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ")[1][0] != "Z"
-    except OSError:
-        return False
+def _alive(name):
+    """Whether a process called `name` runs on this machine (its pid in the child's namespace is not ours)."""
+    for comm in glob.glob("/proc/[0-9]*/comm"):
+        try:
+            with open(comm) as f:
+                if f.read().strip() == name:
+                    with open(comm[:-4] + "stat") as f:
+                        return f.read().split(") ")[1][0] != "Z"
+        except OSError:
+            pass
+    return False
 
 
 def test_daemons_die_with_their_child(zygote, scratch_root):
     child, probe, _ = spawn(zygote, scratch_root)
-    pid = probe.daemon(60)
-    assert _alive(pid)
+    name = f"daemon{os.getpid() % 100000}"
+    probe.daemon(60, name)
+    assert _alive(name)
     child.close()
     # No clock: the zygote finishes a reap (kill, wait, hunt the orphans) right after answering the
     # next spawn, so once the spawn after that is answered, the daemon (sleeping 60 s) must be gone.
     for _ in range(2):
         spawn(zygote, scratch_root)[0].close()
-    assert not _alive(pid)
+    assert not _alive(name)
 
 
 def test_trickling_bytes_do_not_extend_the_time_limit(zygote, scratch_root):
@@ -340,7 +495,7 @@ def test_second_line_without_landlock_is_another_uid(zygote, scratch_root):
     try:
         with open(os.path.join(secret, "key"), "w") as f:
             f.write("secret")
-        child, probe, workdir = spawn(zygote, scratch_root, landlock=False)
+        child, probe, workdir = spawn(zygote, scratch_root, landlock=False, namespaces=False)
         try:
             assert probe.ids()[0] != 0
             assert probe.read(os.path.join(secret, "key")) == "PermissionError"

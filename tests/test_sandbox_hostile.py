@@ -10,6 +10,9 @@ checked in test_sandbox_confinement.py.)
 import glob
 import os
 import shutil
+import socket
+import stat
+import subprocess
 import tempfile
 import time
 import uuid
@@ -17,10 +20,10 @@ import uuid
 import pytest
 
 from autograder.grade import grade
-from autograder.sandbox.limits import isolation
+from autograder.sandbox.limits import isolation, plan
 from course_cli.assignment import BY_ID, EXERCISES
 
-from tests.helpers import SOLUTIONS
+from tests.helpers import ROOT, SOLUTIONS
 
 if isolation().startswith("none"):
     pytest.skip("no isolation on this machine: hostile code would harm it", allow_module_level=True)
@@ -168,6 +171,136 @@ open("scratch-{MARK}", "w").write("in my own scratch: allowed")
 """
 
 
+# --- Isolation attacks (issue 10): each a class, each must earn only what its honest code earns ---------
+
+_PLAN = plan()
+NAMESPACES, NO_NAMESPACES = _PLAN["namespaces"], _PLAN["namespaces_missing"]
+SECRET = "course-secret-" + uuid.uuid4().hex  # planted in the instructor's environment by the batch fixture
+
+
+def deep_tree():
+    """A tree 5,000 folders deep in its scratch, beside its exercise's folder (a recursive clean-up dies on
+    it). Built from the bottom up by renames, each near the top: fast, whatever checks each path."""
+    return """import os
+_here = os.getcwd()
+os.chdir("..")
+os.mkdir("deep")
+for _ in range(5000):
+    os.mkdir("up")
+    os.rename("deep", "up/d")
+    os.rename("up", "deep")
+os.chdir(_here)
+"""
+
+
+def changes_outside(targets):
+    """chmod, chown, utime and setxattr on files and folders outside its scratch, and chmod 0 on the
+    scratch's parent and root: whatever happens, it carries on honestly."""
+    return f"""import os
+for _path in {targets!r} + [os.path.dirname(os.path.dirname(os.getcwd())), os.path.dirname(os.getcwd()) + "/..", "/"]:
+    for _change in (lambda p: os.chmod(p, 0o777), lambda p: os.chown(p, os.getuid(), os.getgid()),
+                    lambda p: os.utime(p, (0, 0)), lambda p: os.setxattr(p, "user.{MARK}", b"x"),
+                    lambda p: os.chmod(p, 0)):
+        try:
+            _change(_path)
+        except OSError:
+            pass
+"""
+
+
+def stats_the_answers(paths):
+    """stat() needs no read permission: sizes and times of the answers would leak. Fails loudly if any exists."""
+    return f"""import os
+_seen = []
+for _path in {paths!r}:
+    try:
+        os.stat(_path)
+        _seen.append(_path)
+    except OSError:
+        pass
+if _seen:
+    raise RuntimeError("I can see " + " ".join(_seen))
+"""
+
+
+def reads_environments():
+    """The instructor's environment, through /proc: its own block, its parents', any process's; and the
+    command line and folder it inherited."""
+    return f"""import os
+_found = []
+for _pid in ["self", "1", str(os.getppid())] + [str(p) for p in range(1, 400)]:
+    try:
+        with open("/proc/%s/environ" % _pid, "rb") as _f:
+            if b"{SECRET}" in _f.read():
+                _found.append(_pid)
+    except OSError:
+        pass
+if _found or "{SECRET}" in str(os.environ):
+    raise RuntimeError("the instructor's secret: {SECRET}")
+for _what in ("cmdline", "cwd"):
+    try:
+        _text = open("/proc/self/cmdline").read() if _what == "cmdline" else os.readlink("/proc/self/cwd")
+    except OSError:
+        continue
+    if {str(ROOT)!r} in _text or "pytest" in _text:
+        raise RuntimeError("the instructor's command line or folder: " + _text)
+"""
+
+
+def writes_640_mib():
+    """640 MiB in 1 MiB files: the disk it would fill is its own capped scratch, and only this exercise pays."""
+    return """_block = b"x" * (1 << 20)
+for _n in range(640):
+    with open("flood-%d" % _n, "wb") as _f:
+        _f.write(_block)
+"""
+
+
+def datagrams(addresses):
+    """sendto() on UNIX datagram sockets whose listeners are outside (a pathname one, an abstract one)."""
+    return f"""import socket
+for _address in {addresses!r}:
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"{MARK}", _address)
+    except OSError:
+        pass
+"""
+
+
+def lists_processes():
+    """Other processes, by listing /proc or by trying every pid: it must find none but its own threads."""
+    return """import os
+_mine = set(os.listdir("/proc/self/task")) | {"self", "thread-self", str(os.getpid())}
+try:
+    _listed = [p for p in os.listdir("/proc") if p.isdigit()]
+except OSError:
+    _listed = []
+_probed = [str(p) for p in range(1, 5000) if os.path.exists("/proc/%d" % p)]
+_others = sorted(set(_listed + _probed) - _mine, key=int)
+if _others:
+    raise RuntimeError("I can see processes " + " ".join(_others[:20]))
+"""
+
+
+def isolation_cases(canary, submissions_root, sockets):
+    outside = [os.path.join(canary, "private"), canary, str(SOLUTIONS / "attention.py")]
+    answers = [str(SOLUTIONS), str(SOLUTIONS / "attention.py"), str(ROOT / "autograder" / "hidden"),
+               os.path.join(submissions_root, "clean_first", "transformer", "attention.py"),
+               os.path.join(submissions_root, "clean_first")]
+    if not NAMESPACES:  # the kernel refuses them: these attacks work (the README says so), so they are not tried
+        return {"deep_tree": ({"attention.py": deep_tree() + REF["attention.py"]}, {}),
+                "reads_environments": ({"bert.py": reads_environments() + REF["bert.py"]}, {})}
+    return {
+        "deep_tree": ({"attention.py": deep_tree() + REF["attention.py"]}, {}),
+        "changes_files_outside": ({"feed_forward.py": changes_outside(outside) + REF["feed_forward.py"]}, {}),
+        "stats_the_answers": ({"multi_head.py": stats_the_answers(answers) + REF["multi_head.py"]}, {}),
+        "reads_environments": ({"bert.py": reads_environments() + REF["bert.py"]}, {}),
+        "writes_640_mib": ({"warmup.py": writes_640_mib() + REF["warmup.py"]}, {"warmup": 0}),
+        "sends_datagrams_outside": ({"positional_encoding.py": datagrams(sockets) + REF["positional_encoding.py"]}, {}),
+        "lists_processes": ({"transformer_block.py": lists_processes() + REF["transformer_block.py"]}, {}),
+    }
+
+
 def cases(canary, submissions_root):
     """name -> (files of the submission, {exercise: expected score}, where the rest keeps full marks)."""
     outside = [os.path.join(canary, f"{MARK}-canary"), os.path.join(tempfile.gettempdir(), f"{MARK}-tmp"),
@@ -209,7 +342,6 @@ def cases(canary, submissions_root):
         "writes_outside": ({"feed_forward.py": write_outside(outside) + REF["feed_forward.py"]}, {}),
         "kills_what_it_can": ({"warmup.py": "import os, signal\nfor _pid in (-1, os.getppid()):\n    try:\n"
                                             "        os.kill(_pid, signal.SIGKILL)\n    except OSError:\n        pass\n" + REF["warmup.py"]}, {}),
-        "clean_last": ({}, {}),
     }, outside
 
 
@@ -261,8 +393,11 @@ def batch(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("hostile")
     canary = tempfile.mkdtemp(prefix=f"{MARK}-canary-")
     os.chmod(canary, 0o777)  # only the sandbox keeps a child out of it
+    targets = make_targets(tmp_path_factory.mktemp("targets"))
     table, outside = cases(canary, str(root))
     table.update(forged_replies())
+    table.update(isolation_cases(targets["private"], str(root), [targets["socket_path"], targets["abstract"]]))
+    table["clean_last"] = ({}, {})
     paths = []
     for name, (files, _) in table.items():
         folder = root / name / "transformer"
@@ -271,13 +406,71 @@ def batch(tmp_path_factory, request):
             (folder / file).write_text(text, encoding="utf-8")
         paths.append(str(folder))
     children_before = my_children()
+    before = snapshot(targets)
+    batch_mode = stat.S_IMODE(os.stat(SOLUTIONS / "attention.py").st_mode)
+    # A private temporary folder (the scratch folders' parent), and a secret in the instructor's environment
+    # (beside the system's, not under pytest's 0700 folders: without namespaces a child's uid must cross it)
+    tmpdir = tempfile.mkdtemp(prefix="course-hostile-tmpdir-")
+    os.chmod(tmpdir, 0o755)
+    small = os.geteuid() == 0  # and small: 32 MiB, less than writes_640_mib tries to write
+    if small:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m,mode=0755", "tmpfs", tmpdir], check=True)
+    saved = {k: os.environ.get(k) for k in ("TMPDIR", "COURSE_SECRET_TOKEN")}
+    os.environ.update({"TMPDIR": tmpdir, "COURSE_SECRET_TOKEN": SECRET})
+    tempfile.tempdir = None
     start = time.monotonic()
-    report = grade(paths, time_limit=TIME_LIMIT, jobs=request.param)
+    try:
+        report = grade(paths, time_limit=TIME_LIMIT, jobs=request.param)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        tempfile.tempdir = None
     elapsed = time.monotonic() - start
     results = dict(zip(table, report["results"]))
     yield {"table": table, "results": results, "elapsed": elapsed, "canary": canary, "outside": outside,
-           "root": root, "children_before": children_before}
+           "root": root, "children_before": children_before, "targets": targets, "before": before,
+           "after": snapshot(targets), "tmpdir_left": os.listdir(tmpdir)}
+    if small:
+        subprocess.run(["umount", "--lazy", tmpdir], check=False)
+    shutil.rmtree(tmpdir, ignore_errors=True)
     shutil.rmtree(canary, ignore_errors=True)
+    if stat.S_IMODE(os.stat(SOLUTIONS / "attention.py").st_mode) != batch_mode:
+        os.chmod(SOLUTIONS / "attention.py", batch_mode)  # an attack worked (the test failed): leave the file as it was
+    for sock in targets["listeners"]:
+        sock.close()
+
+
+def make_targets(folder):
+    """What the isolation attacks aim at: a private folder (0700) and file (0600) of the instructor's, and
+    UNIX datagram listeners anyone may write to (a pathname one and an abstract one)."""
+    private = folder / "private"
+    private.mkdir(mode=0o700)
+    (private / "key").write_text("secret")
+    (private / "key").chmod(0o600)
+    sockets = folder / "sockets"
+    sockets.mkdir()
+    sockets.chmod(0o777)
+    pathname = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    pathname.bind(str(sockets / "listener"))
+    (sockets / "listener").chmod(0o777)
+    abstract = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    abstract.bind(f"\0{MARK}-listener")
+    for sock in (pathname, abstract):
+        sock.setblocking(False)
+    return {"private": str(private), "socket_path": str(sockets / "listener"), "abstract": f"\0{MARK}-listener",
+            "listeners": [pathname, abstract]}
+
+
+def snapshot(targets):
+    """Mode, owner, times and extended attributes of the attacked files outside the sandbox."""
+    out = {}
+    for path in (targets["private"], os.path.join(targets["private"], "key"), str(SOLUTIONS / "attention.py"), str(SOLUTIONS)):
+        st = os.stat(path)
+        out[path] = (st.st_mode, st.st_uid, st.st_gid, st.st_mtime_ns, st.st_atime_ns, sorted(os.listxattr(path)))
+    return out
 
 
 def test_the_batch_finishes_in_reasonable_time(batch):
@@ -356,3 +549,63 @@ def test_no_file_appears_outside_the_scratch_space(batch):
     for name in batch["table"]:  # nor in any submission
         assert not [p for p in os.listdir(batch["root"] / name) if MARK in p]
         assert not [p for p in os.listdir(batch["root"] / name / "transformer") if MARK in p]
+
+
+# --- Isolation attacks (issue 10) -------------------------------------------
+
+@pytest.mark.parametrize("name", ["deep_tree", "changes_files_outside", "stats_the_answers", "reads_environments",
+                                  "writes_640_mib", "sends_datagrams_outside", "lists_processes"])
+def test_each_isolation_attack_scores_what_its_honest_code_earns(batch, name):
+    if name not in batch["table"]:
+        pytest.skip(f"needs namespaces, which this machine refuses: {NO_NAMESPACES}")
+    test_each_scores_what_its_code_earns_and_nothing_else_moves(batch, name)
+
+
+@pytest.mark.skipif(not NAMESPACES, reason=f"needs namespaces, which this machine refuses: {NO_NAMESPACES}")
+def test_isolation_attacks_change_nothing_outside(batch):
+    assert batch["after"] == batch["before"]  # mode, owner, times, extended attributes
+    for listener in batch["targets"]["listeners"]:
+        with pytest.raises(BlockingIOError):
+            listener.recv(64)  # no datagram arrived
+    # every scratch folder is gone, the 5,000-deep tree too (the judge's own cache of mutants may stay)
+    assert [p for p in batch["tmpdir_left"] if p.startswith("course-grade-")] == []
+
+
+def test_no_student_sees_the_instructors_environment(batch):
+    for result in batch["results"].values():
+        for exercise in result["exercises"].values():
+            assert SECRET not in " ".join(exercise["feedback"])
+
+
+@pytest.mark.skipif(not NAMESPACES, reason=f"needs namespaces, which this machine refuses: {NO_NAMESPACES}")
+def test_writing_past_the_cap_costs_that_exercise_only(batch):
+    said = " ".join(batch["results"]["writes_640_mib"]["exercises"]["warmup"]["feedback"])
+    assert "No space left on device" in said
+
+
+# --- The same, with a judge that is not root ---------------------------------
+
+NON_ROOT_RUN = """set -e
+mkdir -p /tmp/.course-pyenv-$$ && mount --bind /root/.pyenv /tmp/.course-pyenv-$$
+mount -t tmpfs -o mode=0755 tmpfs /root
+mkdir /root/.pyenv /root/tmp && chmod 1777 /root/tmp
+mount --bind /tmp/.course-pyenv-$$ /root/.pyenv && umount /tmp/.course-pyenv-$$ && rmdir /tmp/.course-pyenv-$$
+exec setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+  env -i PATH=/usr/bin:/bin HOME=/root/tmp TMPDIR=/root/tmp PYTHONDONTWRITEBYTECODE=1 \
+  "$@"
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="this run is itself the non-root judge's")
+def test_the_hostile_suite_holds_for_a_non_root_judge():
+    """The hostile and confinement suites again, graded by `nobody`. Its Python must be readable: the
+    pyenv under /root (0700) is shown to it in a private mount namespace, where /root is a 0755 tmpfs."""
+    import sys
+
+    argv = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-k", "not non_root_judge",
+            "tests/test_sandbox_hostile.py", "tests/test_sandbox_confinement.py"]
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", NON_ROOT_RUN, "sh", *argv],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    tail = (done.stdout + done.stderr)[-3000:]
+    assert done.returncode == 0, tail
+    assert " passed" in tail and " failed" not in tail and " error" not in tail, tail

@@ -119,14 +119,14 @@ def test_an_error_in_a_constructor_is_reported_as_raised_there(graded):
     assert all(result["exercises"][e.id]["score"] == e.points for e in EXERCISES if e.id != "attention")
 
 
-@pytest.mark.skipif(not isolation().startswith("landlock"), reason="only Landlock keeps a child out of other folders")
+@pytest.mark.skipif(not isolation().startswith(("namespaces", "landlock")), reason="only namespaces or Landlock keep a child out of other folders")
 def test_a_later_exercises_working_version_is_never_within_reach(graded):
     result, children = graded["looks_for_later_shims"]
     assert result["exercises"]["multi_head"]["score"] == BY_ID["multi_head"].points, result["exercises"]["multi_head"]
     assert children == 1
 
 
-@pytest.mark.skipif(not isolation().startswith("landlock"), reason="only Landlock keeps a child out of other folders")
+@pytest.mark.skipif(not isolation().startswith(("namespaces", "landlock")), reason="only namespaces or Landlock keep a child out of other folders")
 def test_children_of_a_grading_worker_cannot_read_its_working_folder(tmp_path, monkeypatch):
     """Workers fork their zygote from themselves (pool.prestart(fork=True)): nothing of the worker's
     working folder or search path may become readable to the children."""

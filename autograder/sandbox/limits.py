@@ -1,5 +1,9 @@
 """What a grading child may do, applied right after the fork and before any student code.
 
+- Namespaces first (sandbox/namespaces.py), where the kernel lets us: the
+  child becomes process 1 of its own mount, PID and network namespaces, in a
+  root holding only the Python installation (read-only) and a 64 MiB tmpfs
+  scratch. What follows is the second line, and the only one without them.
 - Landlock (when the kernel has it): the child reads only the Python
   installation it runs on, a few system files and its own scratch folder;
   it writes only to that folder; it executes nothing; it cannot bind or
@@ -55,6 +59,8 @@ DEFAULTS = {
     "landlock": True,           # False: skip Landlock even where the kernel has it (tests of the second line)
     "seccomp": True,
     "drop_uid": True,           # when root: run the child as an unprivileged uid
+    "namespaces": True,         # False: skip the namespaces even where they work (tests of the other layers)
+    "scratch_bytes": 64 << 20,  # bytes the child may write in all (its /scratch tmpfs; namespaces only)
 }
 UID_BASE = 0x60000000  # child uid = UID_BASE + its pid (root only); unused by any real account
 NOBODY = 65534         # shared by all children where a user namespace does not map those uids
@@ -323,7 +329,15 @@ def plan(options=None):
     abi = landlock_abi() if options["landlock"] else 0
     drop = root and options["drop_uid"]
     hidden = [r for r in roots if not _others_can_read(r)]
+    why_not = "turned off"
+    if options["namespaces"]:
+        from . import namespaces
+
+        why_not = namespaces.available({"root": root, "roots": roots, "options": options})
+    unshare = not why_not
     return {
+        "namespaces": unshare,
+        "namespaces_missing": why_not,  # why not, in a few words ("" when they are in force)
         "options": options,
         "root": root,
         "landlock": abi,
@@ -332,8 +346,9 @@ def plan(options=None):
         # A Python installation other users cannot read (pyenv in /root): the child keeps uid 0 for
         # file access only (its fsuid), with no capability; Landlock then decides what it may read.
         # Without Landlock that would open every file root owns, so it is never done then.
-        "fs_root": bool(drop and abi and hidden),
-        "unreadable": hidden if drop and not abi else [],
+        # Not needed in a mount namespace: the folders above the bind mounts are the child's own, 0755.
+        "fs_root": bool(drop and abi and hidden and not unshare),
+        "unreadable": hidden if drop and not abi and not unshare else [],
         "roots": roots,
         # what stays of sys.path in the child: no repository, no working folder
         "sys_path": [p for p in sys.path if p and (not os.path.isabs(p)  # the editable install's hook
@@ -354,6 +369,14 @@ def _pid_max():
 def describe(plan):
     """One line: what confines a child under this plan."""
     abi, parts = plan["landlock"], []
+    if plan["namespaces"]:
+        from . import namespaces
+
+        scratch = plan["options"]["scratch_bytes"] / (1 << 20)
+        parts.append(f"namespaces ({namespaces.names(plan['root'])}; own root, {scratch:g} MiB scratch)")
+    elif plan["namespaces_missing"] != "turned off":
+        parts.append(f"WARNING: no namespaces ({plan['namespaces_missing']}), so children see the file system's "
+                     "layout, share the network namespace and the process table, and write to disk with no total cap")
     if abi:
         what = "files" + (" + TCP" if abi >= 4 else "") + (" + signals" if abi >= 6 else "")
         parts.append(f"landlock ABI {abi} ({what})")
@@ -365,11 +388,13 @@ def describe(plan):
         parts.append("non-root uid per child" + (" (files read as root, within Landlock)" if plan["fs_root"] else ""))
     elif plan["root"]:
         parts.append("WARNING: children run as root")
+    else:
+        parts.append("children keep your uid (a uid per child needs root)")
     line = ", ".join(parts)
-    if not abi and not plan["drop_uid"]:
-        why = "Landlock unavailable and " + ("children run as root" if plan["root"] else "not root")
+    if not abi and not plan["drop_uid"] and not plan["namespaces"]:
+        why = "no namespaces, Landlock unavailable and " + ("children run as root" if plan["root"] else "not root")
         return f"none: {why}, so student code can read and write what you can ({line})"
-    if not abi:
+    if not abi and not plan["namespaces"]:
         line += ("; WARNING: without Landlock a child can still read world-readable files (the solutions too), "
                  "write world-writable folders and use TCP")
         if plan["unreadable"]:
@@ -476,8 +501,8 @@ def become(uid, gid, fs_root=False):
 
 
 def confine(conn_fd, workdir, cpu_seconds, plan):
-    """Called by the child, as itself, before it imports anything of the student's. Returns the socket's fd, 3.
-    Raises (ConfinementError or OSError) if any of it fails: the child must then run nothing."""
+    """Called by the child, as itself, before it imports anything of the student's; the judge's socket
+    becomes fd 3. Returns the child's scratch folder as it sees it (/scratch in its namespaces). Raises (ConfinementError or OSError) if any of it fails: the child must then run nothing."""
     options = plan["options"]
     zygote = os.getppid()
     workdir = os.path.realpath(workdir)
@@ -495,6 +520,15 @@ def confine(conn_fd, workdir, cpu_seconds, plan):
             except OSError:
                 pass  # the listing's own descriptor
 
+    uid = gid = None
+    if plan["drop_uid"]:
+        uid = gid = _child_uid(os.getpid(), plan)  # this pid, before a PID namespace makes it 1
+    alive = None
+    if plan["namespaces"]:  # from here on, process 1 of its own namespaces, in its own root
+        from . import namespaces
+
+        workdir, alive = namespaces.enter(plan, uid)
+
     # Environment
     os.environ.clear()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8",
@@ -503,10 +537,8 @@ def confine(conn_fd, workdir, cpu_seconds, plan):
     tempfile.tempdir = workdir
     sys.path[:] = plan["sys_path"]
 
-    uid = gid = None
-    if plan["drop_uid"]:
-        uid = gid = _child_uid(os.getpid(), plan)
-        if not plan["fs_root"]:  # its files are accessed as uid, not as root
+    if uid is not None:
+        if not plan["fs_root"] and not plan["namespaces"]:  # its files are accessed as uid, not as root
             for folder, dirs, files in os.walk(workdir):
                 for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
                     os.chown(name, uid, gid, follow_symlinks=False)
@@ -546,12 +578,18 @@ def confine(conn_fd, workdir, cpu_seconds, plan):
     # Credentials: last, as root was needed for the above
     if uid is not None:
         become(uid, gid, plan["fs_root"])
+    elif plan["namespaces"] and not plan["root"]:
+        _capset(0)  # those it had in its user namespace, which built its root
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setresuid, which clears it
-    if os.getppid() != zygote:
+    if alive is not None:
+        if namespaces.parent_gone(alive):
+            os._exit(0)
+        os.close(alive)
+    elif os.getppid() != zygote:
         os._exit(0)  # the zygote died meanwhile
     try:
         os.listdir(workdir)
     except OSError as exc:
         raise ConfinementError(f"the child cannot reach its scratch folder {workdir} ({exc.strerror}): "
                                "its parent folders must be searchable by other users") from None
-    return 3
+    return workdir

@@ -18,6 +18,7 @@ FD is a SOCK_SEQPACKET socket carrying pickled dicts from the judge:
 
 When the judge goes away, the zygote kills everything it still has and exits.
 """
+import ctypes
 import gc
 import os
 import pickle
@@ -25,6 +26,7 @@ import select
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 
 import torch
@@ -48,11 +50,11 @@ def _fork_child(conn_fd, request, control, plans, baseline):
             os.dup2(conn_fd, 3, inheritable=False)
             os.close(conn_fd)
         try:
-            limits.confine(3, request["workdir"], request.get("cpu_seconds"), plan)
+            workdir = limits.confine(3, request["workdir"], request.get("cpu_seconds"), plan)
         except BaseException as exc:  # never run student code unconfined
             child.refuse(socket.socket(fileno=3), f"{type(exc).__name__}: {exc}")
         else:
-            child.run(socket.socket(fileno=3), request["workdir"], baseline)
+            child.run(socket.socket(fileno=3), workdir, baseline)
     finally:
         os._exit(0)
 
@@ -61,12 +63,49 @@ IDLE = 0.02  # seconds without a request after which pending reaps are finished
 
 
 def _finish(pending, live):
-    """Wait for the killed children, kill what they left behind, delete their scratch folders."""
+    """Wait for the killed children, kill what they left behind, delete their scratch folders. Never raises:
+    nothing a child leaves behind may stop the zygote."""
     for pid, workdir in pending:
-        limits.reap(pid, keep=live)
-        if workdir:
-            shutil.rmtree(workdir, ignore_errors=True)
+        try:
+            limits.reap(pid, keep=live)
+        except BaseException:  # noqa: BLE001 (it reaps again at the next _finish)
+            pass
+        _remove(workdir)
     pending.clear()
+
+
+def _remove(path):
+    """Delete a scratch folder, whatever is in it. In namespaces the child never saw it (its scratch was a
+    tmpfs that went with it), so it is empty; without them a child may have left a tree thousands of
+    levels deep (shutil.rmtree recurses) or folders without permissions: coreutils then walk it."""
+    if not path:
+        return
+    try:
+        shutil.rmtree(path)
+        return
+    except BaseException:  # noqa: BLE001 (RecursionError too)
+        pass
+    for argv in (["chmod", "-R", "u+rwx", "--", path], ["rm", "-rf", "--one-file-system", "--", path]):
+        try:
+            subprocess.run(argv, cwd="/", env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        except BaseException:  # noqa: BLE001
+            pass
+
+
+def forget_environment():
+    """Blank this process's original command line and environment block, which /proc/PID/cmdline and
+    /proc/PID/environ show (os.environ.clear() does not touch them), so that no child inherits the
+    instructor's: a zygote forked from a grading worker has the worker's. Writes its own memory (the
+    kernel gives the block's bounds in /proc/self/stat)."""
+    with open("/proc/self/stat") as f:
+        fields = f.read().rpartition(")")[2].split()  # fields[0] is field 3 (state)
+    arg_start, arg_end, env_start, env_end = (int(fields[n - 3]) for n in (48, 49, 50, 51))
+    ctypes.memset(env_start, 0, env_end - env_start)
+    ctypes.memset(arg_start, 0, arg_end - arg_start)
+    name = b"course-zygote"
+    if arg_end - arg_start > len(name):
+        ctypes.memmove(arg_start, name, len(name))
 
 
 def _warm_up():
@@ -94,6 +133,7 @@ def _warm_up():
 
 def main(fd):
     """Serve the judge on the socket fd until it closes it; never returns."""
+    forget_environment()
     control = socket.socket(fileno=fd)
     sys.dont_write_bytecode = True  # the children compile in their scratch folders, and keep nothing
     limits.become_subreaper()
@@ -132,11 +172,12 @@ def main(fd):
             control.send(struct.pack("!q", pid))
             _finish(pending, live)
     finally:
-        limits.reap(None)
-        for _, workdir in pending:
-            if workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
-        os._exit(0)  # skip torch's slow teardown: the judge waits for this exit
+        try:
+            limits.reap(None)
+        finally:
+            for _, workdir in pending:
+                _remove(workdir)
+            os._exit(0)  # skip torch's slow teardown: the judge waits for this exit
 
 
 if __name__ == "__main__":
