@@ -114,6 +114,26 @@ MUTANTS = [
     Mutant("shims' operators charged to the student", "autograder/sandbox/watch.py",
            "            if frame.f_code.co_filename in self.shims:\n                return False\n", "",
            ("tests/test_forbidden.py",)),
+    # ---- guards added with issue 10 (isolation), issue 11 (feedback) and issue 12 (everyday use)
+    Mutant("no namespaces", "autograder/sandbox/limits.py", '    "namespaces": True, ', '    "namespaces": False, ',
+           (C + "test_child_cannot_see_the_answers_exist_nor_change_a_file_outside_its_scratch",
+            C + "test_child_reaches_no_unix_socket_outside")),
+    Mutant("the instructor's environment kept", "autograder/sandbox/zygote.py",
+           "    forget_environment()\n    control = ", "    control = ",
+           (C + "test_child_sees_no_other_process_and_nothing_of_the_instructor",)),
+    Mutant("no cap on what a child writes", "autograder/sandbox/limits.py",
+           '"scratch_bytes": 64 << 20,', '"scratch_bytes": 64 << 30,',
+           (C + "test_what_a_child_writes_in_all_is_capped",)),
+    Mutant("a forged sandbox failure believed", "autograder/remote.py",
+           "reason = self.verify() if self.verify else str(value)", "reason = str(value)",
+           ("tests/test_sandbox_hostile.py::test_forged_sandbox_replies_cost_only_their_own_exercise",)),
+    Mutant("symbolic links followed", "autograder/workspace.py",
+           "fd = os.open(exercise.file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)",
+           "fd = os.open(exercise.file, os.O_RDONLY | os.O_NONBLOCK, dir_fd=folder)",
+           ("tests/test_workspace.py::test_a_symlinked_exercise_file_is_refused_and_costs_that_exercise_only",)),
+    Mutant("student text shown raw", "course_cli/safe_text.py",
+           "    return _sub(str(text), _escaped)", "    return str(text)",
+           ("tests/test_workspace.py::test_a_students_control_characters_are_escaped_in_the_table_and_the_json",)),
 ]
 
 

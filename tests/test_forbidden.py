@@ -33,8 +33,10 @@ SUBMISSIONS = {
     "attention_aten": ("attention.py", attention("torch.ops.aten.scaled_dot_product_attention(query, key, value, bias)")),
     "attention_getattr": ("attention.py", attention(
         'getattr(torch.nn.functional, "scaled_dot_" + "product_attention")(query, key, value, attn_mask=bias)')),
-    "attention_utf7": ("attention.py", "# coding: utf-7\n" + REF["attention.py"].replace(  # UTF-7 spells "+" as "+-"
-        ATTENTION_BODY, (BIAS + WEIGHTS).replace("+", "+-") + UTF7_HIDDEN + ATTENTION_BODY)),
+    # UTF-7 spells "+" as "+-" and has no raw non-ASCII bytes: the reference's Chinese docstrings are left out
+    "attention_utf7": ("attention.py", "# coding: utf-7\n" + "".join(c for c in REF["attention.py"] if c.isascii())
+                       .replace(ATTENTION_BODY, "\0").replace("+", "+-")
+                       .replace("\0", (BIAS + WEIGHTS).replace("+", "+-") + UTF7_HIDDEN + ATTENTION_BODY.replace("+", "+-"))),
     "multi_head_aten": ("multi_head.py", REF["multi_head.py"].replace(
         "        out, _ = self.attention(query, key, value, mask=mask, dropout=self.dropout)",
         "        import torch\n        bias = None if mask is None else (mask == 0).to(query.dtype) * -1e9\n"
