@@ -102,6 +102,7 @@ def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_t
 
 
 WORKER_ATTEMPTS = 3  # workers that may die holding one submission before it is reported as not graded
+STOP_GRACE = 10  # seconds a worker asked to stop has to remove its temp folders before it is killed
 BROKEN = 3  # a worker's exit status when the hidden tests cannot run at all (no point in another worker)
 
 
@@ -193,10 +194,16 @@ def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_l
                                             f"(last: exit status {worker.proc.returncode}; {worker.stderr()[-300:]})"))
                 if queue:
                     start()
-    finally:
-        for key in list(chooser.get_map().values()):
-            key.data.proc.kill()
-            key.data.close()
+    finally:  # interrupted, or a worker could not work: the others stop, removing their temp folders first
+        running = [key.data for key in chooser.get_map().values()]
+        for worker in running:
+            worker.proc.terminate()  # a worker ends on SIGTERM as on Ctrl-C, through its clean-up
+        for worker in running:
+            try:
+                worker.proc.wait(timeout=STOP_GRACE)
+            except subprocess.TimeoutExpired:
+                worker.proc.kill()
+            worker.close()
     return {"results": [results[p] for p in paths]}
 
 

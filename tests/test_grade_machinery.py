@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.grade import grade
+from autograder.sandbox.zygote import NAME as ZYGOTE_NAME
 from course_cli.assignment import MAX_SCORE
 from course_cli.cli import main
 
@@ -62,7 +63,7 @@ def workers():
 def busy_zygotes():
     """Zygotes below this process (exec'ed, or forked by a worker) that have a child grading right now."""
     procs, parent = processes()
-    zygotes = [p for p in procs if "autograder.sandbox.zygote" in procs[p] or parent[p] in workers()]
+    zygotes = [p for p in procs if procs[p].startswith(ZYGOTE_NAME) or parent[p] in workers()]
     return [z for z in zygotes if z in parent.values()]
 
 

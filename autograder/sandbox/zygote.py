@@ -59,6 +59,7 @@ def _fork_child(conn_fd, request, control, plans, baseline):
         os._exit(0)
 
 
+NAME = "course-zygote"  # what /proc/PID/cmdline shows once the inherited command line is blanked
 IDLE = 0.02  # seconds without a request after which pending reaps are finished
 
 
@@ -103,7 +104,7 @@ def forget_environment():
     arg_start, arg_end, env_start, env_end = (int(fields[n - 3]) for n in (48, 49, 50, 51))
     ctypes.memset(env_start, 0, env_end - env_start)
     ctypes.memset(arg_start, 0, arg_end - arg_start)
-    name = b"course-zygote"
+    name = NAME.encode()
     if arg_end - arg_start > len(name):
         ctypes.memmove(arg_start, name, len(name))
 
