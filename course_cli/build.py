@@ -32,6 +32,9 @@ def verify(time_limit=20.0):
     from autograder.grade import grade
 
     reference, stubs = grade([SOLUTIONS, EXERCISES_DIR], time_limit=time_limit)["results"]
+    for name, entry in (("reference", reference), ("stubs", stubs)):
+        if "error" in entry:  # the machinery's failure, not the master's: say so rather than "scores 0"
+            raise ReleaseRefused(f"the {name} could not be graded: {entry['error']}")
     if reference["score"] != MAX_SCORE:
         lost = [f"{k}: {v['feedback'][0]}" for k, v in reference["exercises"].items() if v["score"] != v["max_score"]]
         raise ReleaseRefused(f"the reference scores {reference['score']:g}/{MAX_SCORE:g}, not full marks ({'; '.join(lost)})")

@@ -4,7 +4,10 @@ nbgrader executes the submitted notebook in the student's folder; each
 exercise's cell calls `score(exercise_id)`, which grades that exercise with the
 same hidden tests as `course grade` and returns the points. nbgrader takes a
 number returned by a grade cell as partial credit, and gives 0 to a cell that
-writes anything to stderr: so stderr is silenced while grading.
+writes anything to stderr: so stderr is silenced while grading. A submission the
+grading machinery could not grade raises GradingError: the cell errors, and
+nbgrader's log and the graded notebook say why, instead of a silent 0 that reads
+as the student's.
 """
 import contextlib
 import io
@@ -32,9 +35,11 @@ def score(exercise_id, folder="."):
 
     with _silent_stderr():
         require_autograder()
-        from autograder.grade import grade
+        from autograder.grade import GradingError, grade
 
         (result,) = grade([folder], exercises=[exercise_id])["results"]
+    if "error" in result:
+        raise GradingError(f"{exercise_id}: {result['error']} (grade it again)")
     exercise = result["exercises"][exercise_id]
     for line in exercise["feedback"]:
         print(line)

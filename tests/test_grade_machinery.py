@@ -150,6 +150,21 @@ def test_a_submission_the_machinery_never_grades_is_an_error_and_check_exits_non
     assert result.stderr.count("\n") == 1 and path in result.stderr and "not graded" in result.stderr
 
 
+def test_an_nbgrader_cell_errors_rather_than_scoring_0_when_the_machinery_never_grades(make_submission):
+    """nbgrader records 0 for a cell that returns 0: the cell must fail, saying why, instead."""
+    from autograder.grade import GradingError
+    from course_cli.nbgrader_cell import score
+
+    (path,) = submissions(make_submission, 1)
+    killer = Killer(busy_zygotes, times=10)
+    killer.start()
+    try:
+        with pytest.raises(GradingError, match="positional_encoding: not graded: .*machinery"):
+            score("positional_encoding", path)
+    finally:
+        killer.stop.set()
+
+
 def test_a_submission_at_its_time_limit_holds_back_no_other(make_submission):
     """The straggler comes first; while one worker waits out its time limit, the other grades all the
     rest (submissions split up front would have queued one of them behind it)."""
