@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_cli import tempfiles  # noqa: E402
+from course_core import tempfiles  # noqa: E402
 from tests.helpers import copy_repo  # noqa: E402
 
 
@@ -43,7 +43,7 @@ MUTANTS = [
     Mutant("loose tolerance", "autograder/compare.py", "ATOL = RTOL = 1e-7", "ATOL = RTOL = 1e-3",
            ("tests/test_audit.py",)),
     Mutant("dead forbidden-shortcut check", "autograder/session.py",
-           "used = forbidden.shortcuts(exercise.id, tree)", "used = []",
+           "used = forbidden.shortcuts(exercise, tree)", "used = []",
            ("tests/test_forbidden.py::test_a_forbidden_shortcut_scores_zero_on_its_exercise_only",)),
     Mutant("dropped exclude_overwriting", "course_cli/workflow.py",
            'f"c.Autograde.exclude_overwriting = {{{ASSIGNMENT!r}: {list(FILES)!r}}}",', "",
@@ -57,10 +57,10 @@ MUTANTS = [
            (C + "test_child_cannot_read_the_solutions_nor_the_autograder", C + "test_child_writes_only_to_its_scratch_folder")),
     Mutant("orphans not reaped", "autograder/sandbox/zygote.py", "    limits.become_subreaper()\n", "    pass\n",
            (C + "test_daemons_die_with_their_child",)),
-    Mutant("wrong Gradescope visibility", "autograder/gradescope_run.py",
+    Mutant("wrong Gradescope visibility", "course_cli/gradescope_run.py",
            '"output": str(t["output"]), "visibility": visibility}', '"output": str(t["output"]), "visibility": "visible"}',
            ("tests/test_gradescope.py::test_mistake_loses_points_in_attention_only",)),
-    Mutant("changed points marker", "autograder/hidden/test_warmup.py",
+    Mutant("changed points marker", "autograder/transformer/hidden/test_warmup.py",
            "@pytest.mark.points(3)\ndef test_linear_warmup", "@pytest.mark.points(4)\ndef test_linear_warmup",
            ("tests/test_hidden_tests.py",)),
     # ---- the seven no test could see (issue 15)
@@ -74,7 +74,7 @@ MUTANTS = [
     Mutant("a commit per exercise", "course_cli/workflow.py",
            '            grade.manual_score = None\n', '            grade.manual_score = None\n            gb.db.commit()\n',
            ("tests/test_workflow_guards.py::test_a_grading_killed_mid_student_records_no_part_of_that_student",)),
-    Mutant("the reference's pictures for everyone", "autograder/artifacts.py",
+    Mutant("the reference's pictures for everyone", "autograder/transformer/artifacts.py",
            "            out[path] = _artifacts(pe, warmup)", "            out[path] = reference()",
            ("tests/test_report.py::test_a_feedback_page_shows_the_students_own_table_and_curves",)),
     Mutant("--before-duedate ignored", "course_cli/workflow.py",
@@ -88,19 +88,19 @@ MUTANTS = [
            "    for assignment, timestamp in submitted:\n", "    for assignment, timestamp in submitted[-1:]:\n",
            (W + "test_every_submission_is_kept_with_its_timestamp",)),
     # ---- guards added with issues 16 and 10 (item 5)
-    Mutant("temp folders not removed at exit", "course_cli/tempfiles.py",
+    Mutant("temp folders not removed at exit", "course_core/tempfiles.py",
            "    for path in [p for p, pid in _mine.items() if pid == os.getpid()]:\n        discard(path)\n",
            "    pass\n", ("tests/test_tempfiles.py::test_a_folder_is_removed_when_its_process_is_interrupted_or_terminated",
                        "tests/test_tempfiles.py::test_course_demo_leaves_tmpdir_empty")),
-    Mutant("SIGTERM not turned into an interrupt", "course_cli/tempfiles.py",
+    Mutant("SIGTERM not turned into an interrupt", "course_core/tempfiles.py",
            "        signal.signal(signal.SIGTERM, stop)", "        pass",
            ("tests/test_tempfiles.py::test_a_folder_is_removed_when_its_process_is_interrupted_or_terminated",)),
-    Mutant("stale folders not swept", "course_cli/tempfiles.py", "        sweep()\n", "        pass\n",
+    Mutant("stale folders not swept", "course_core/tempfiles.py", "        sweep()\n", "        pass\n",
            ("tests/test_tempfiles.py::test_the_next_run_sweeps_a_killed_runs_folder_and_nothing_else",)),
-    Mutant("the sweep takes a live run's folder", "course_cli/tempfiles.py",
+    Mutant("the sweep takes a live run's folder", "course_core/tempfiles.py",
            "    return _started(pid) is None or _started(pid) != start", "    return True",
            ("tests/test_tempfiles.py::test_the_next_run_sweeps_a_killed_runs_folder_and_nothing_else",)),
-    Mutant("mutants written to disk", "autograder/mistakes.py",
+    Mutant("mutants written to disk", "autograder/transformer/mistakes.py",
            '        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)\n',
            '        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)\n'
            '        (__import__("pathlib").Path(__import__("tempfile").mkdtemp(prefix="course-mutants-")) / file.name).write_text(text)\n',

@@ -30,8 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.mistakes import MISTAKES  # noqa: E402
-from course_cli.assignment import BY_ID  # noqa: E402
+from autograder.transformer.mistakes import MISTAKES  # noqa: E402
+from course_core.assignments import get as _table  # noqa: E402
+
+BY_ID = _table("transformer").by_id
 
 SOLUTIONS, STUBS = ROOT / "solutions" / "transformer", ROOT / "exercises" / "transformer"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.md", "test_*")

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.assignment import EXERCISES
-from course_cli.public_tests import TEST_FILE, find_assignment, format_table, run_public_tests
+from tests.table import EXERCISES
+from course_cli.public_tests import PUBLIC, find_assignment, format_table, run_public_tests
+
+TEST_FILE = PUBLIC / "transformer" / "test_public.py"
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions" / "transformer"
