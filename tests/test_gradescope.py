@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autograder import gradescope_run
+from course_cli import gradescope_run
 from autograder.grade import grade
 from autograder.transformer.mistakes import BY_ID as MISTAKES
 from tests.table import EXERCISES, MAX_SCORE
