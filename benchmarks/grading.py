@@ -127,7 +127,7 @@ def main():
 
         def one_pytest(folder):
             return subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "autograder/transformer/hidden/pytest.ini"),
-                                   str(ROOT / "autograder/hidden"), "-q", "--submission", folder],
+                                   str(ROOT / "autograder/transformer/hidden"), "-q", "--submission", folder],
                                   cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         start = time.perf_counter()

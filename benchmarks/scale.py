@@ -3,7 +3,7 @@
     python benchmarks/scale.py [-n 1000] [--jobs 1,2] [--stragglers K] [--time-limit 20] [--startup]
 
 The submissions are a mix, shuffled with a fixed seed: half correct, a quarter
-the untouched stubs, a quarter each with a catalogued mistake (autograder/mistakes.py,
+the untouched stubs, a quarter each with a catalogued mistake (autograder/transformer/mistakes.py,
 taken in turn). --stragglers K adds K that loop forever in one exercise, so
 that each uses its whole --time-limit. Each grading runs in a fresh process;
 for each number of workers it prints the wall time, the time per submission,

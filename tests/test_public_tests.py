@@ -1,4 +1,4 @@
-"""`course test`: the public tests (course_cli/public/test_public.py) and their runner."""
+"""`course test`: the public tests (course_cli/public/transformer/test_public.py) and their runner."""
 import ast
 import re
 import shutil

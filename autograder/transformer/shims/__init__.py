@@ -1,4 +1,4 @@
 """Build a Transformer encoder by hand: the `transformer` assignment.
 
-(The grader's stand-in for this package: see autograder/shims/README.md.)
+(The grader's stand-in for this package: see autograder/transformer/shims/README.md.)
 """
