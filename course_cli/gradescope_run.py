@@ -118,7 +118,7 @@ def _subfolders(folder):
 
 
 def find_assignment(upload, files):
-    """The folder of the upload holding the assignment's files: the shallowest one, a `transformer` one first."""
+    """The folder of the upload holding the assignment's files: the shallowest one, one named after the assignment first."""
     level = [upload]
     for _ in range(3):  # the upload itself, then one and two folders down
         found = [f for f in level if _holds_assignment(f, files)]
@@ -155,7 +155,7 @@ def _unzip_single(upload, scratch):
 
 
 def collect_submission(upload, scratch, files):
-    """Copy the assignment's files from the upload to scratch/submission/transformer.
+    """Copy the assignment's files from the upload to scratch/submission/<id>.
 
     Returns (that folder, notes for the student). Raises SubmissionProblem when the
     upload holds none of the assignment's files.

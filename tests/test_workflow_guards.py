@@ -17,7 +17,7 @@ from tests.table import TABLE
 def test_release_refuses_a_folder_holding_solution_text(tmp_path):
     repo = copy_repo(tmp_path / "repo")
     leaked = sorted(workflow._solution_lines(TABLE))[0]
-    with open(repo / "course_cli" / "public" / "test_public.py", "a", encoding="utf-8") as f:
+    with open(repo / "course_cli" / "public" / "transformer" / "test_public.py", "a", encoding="utf-8") as f:
         f.write(f"\n# a hint for the students: {leaked}\n")  # the public tests are released as they are
     out = course_in(repo, "init", tmp_path / "course", "--course-id", "leak101", "--exchange", tmp_path / "exchange")
     assert out.returncode == 0, out.stderr
