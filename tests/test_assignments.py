@@ -72,3 +72,29 @@ def test_a_new_assignment_is_folders_and_a_table_and_check_grades_each_folder_wi
     empty.mkdir()
     none = course_in(repo, "check", "-j", "1", empty)
     assert none.returncode == 1 and "no assignment's files" in none.stderr and none.stderr.count("\n") == 1, none.stderr
+
+
+def test_grades_show_a_column_per_exercise_of_every_assignment_and_the_totals(monkeypatch):
+    import csv
+    import io
+
+    from course_cli import workflow
+
+    toy = assignments._load_table(json.loads(TOY["course_core/assignments/toy.json"]))
+    transformer = assignments.get("transformer")
+    monkeypatch.setattr(assignments, "all_assignments", lambda: (toy, transformer))
+    row = {"student": "ann", **{f"transformer.{e.id}": e.points for e in transformer.exercises},
+           "transformer.late_penalty": 0.0, "transformer.total": 100.0, "transformer.timestamp": "",
+           "toy.double": None, "toy.late_penalty": 0.0, "toy.total": 0.0, "toy.timestamp": "", "total": 100.0}
+    table = list(csv.reader(io.StringIO(workflow.format_grades([row], "csv"))))
+    assert table[0] == ["student", "toy.double", "toy.late_penalty", "toy.total", "toy.timestamp",
+                        *(f"transformer.{e.id}" for e in transformer.exercises), "transformer.late_penalty",
+                        "transformer.total", "transformer.timestamp", "total"]
+    assert table[1][:2] == ["ann", ""] and table[1][-1] == "100.0"
+    canvas = list(csv.reader(io.StringIO(workflow.format_grades([row], "canvas"))))
+    assert canvas[0][5:] == ["toy", "transformer"] and canvas[1][5:] == ["5", "100"] and canvas[2][5:] == ["0", "100"]
+    monkeypatch.setenv("COLUMNS", "200")  # the table fits the terminal: here a wide one
+    text = workflow.format_grades([row], "table")
+    assert text.splitlines()[0].split() == ["student", "1.1", "1.late", "1.total", *(f"2.{e.number}" for e in
+                                            transformer.exercises), "2.late", "2.total", "total"]
+    assert "1 toy: exercises: 1 double" in text and "2 transformer: exercises: 1 positional_encoding" in text

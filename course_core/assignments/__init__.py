@@ -77,10 +77,15 @@ def _load(path):
     table = json.loads(path.read_text(encoding="utf-8"))
     if table["id"] != path.stem:
         raise ValueError(f"{path.name} holds the table of {table['id']!r}: a table is named after its assignment")
+    return _load_table(table, path.name)
+
+
+def _load_table(table, name="the table"):
+    """An Assignment from a table's JSON data (name: where it came from, for the error)."""
     exercises = tuple(Exercise(table["id"], e["number"], e["id"], float(e["points"]), e["title"], e["title_zh"],
                                tuple(e.get("forbidden", ()))) for e in table["exercises"])
     if [e.number for e in exercises] != list(range(1, len(exercises) + 1)):
-        raise ValueError(f"{path.name}: the exercises are numbered 1, 2, ... in their order")
+        raise ValueError(f"{name}: the exercises are numbered 1, 2, ... in their order")
     return Assignment(table["id"], table["title"], table["title_zh"], exercises, tuple(table.get("given", ())))
 
 
