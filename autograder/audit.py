@@ -1,4 +1,4 @@
-"""`course audit`: prove the hidden tests against the catalog.
+"""`course audit`: prove an assignment's hidden tests against its catalog.
 
 - the reference scores full marks;
 - the released stubs score 0, "not implemented" in every exercise;
@@ -9,24 +9,24 @@
 import shutil
 from pathlib import Path
 
-from course_cli import tempfiles
-from course_cli.assignment import BY_ID, EXERCISES, MAX_SCORE
+from course_core import assignments, tempfiles
 
-from . import mistakes
+from . import parts
 from .grade import grade
-from .workspace import REFERENCE, stub_source
+from .workspace import stub_source
 
 
-def _submission(root, name, files):
+def _submission(root, name, files, reference):
     folder = Path(root) / name
-    shutil.copytree(REFERENCE, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(reference, folder, ignore=shutil.ignore_patterns("__pycache__"))
     for file, text in files.items():
         (folder / file).write_text(text, encoding="utf-8")
     return str(folder)
 
 
-def _verdict(kind, entry, result):
+def _verdict(kind, entry, result, assignment):
     """(ok, what happened) for one audited submission."""
+    BY_ID, MAX_SCORE = assignment.by_id, assignment.max_score
     scores = {k: v["score"] for k, v in result["exercises"].items()}
     if kind == "reference":
         return result["score"] == MAX_SCORE, f"{result['score']:g}/{MAX_SCORE:g}"
@@ -50,18 +50,21 @@ def _verdict(kind, entry, result):
     return not problems, f"{scores[own]:g}/{BY_ID[own].points:g}" + ("" if not problems else "; " + "; ".join(problems))
 
 
-def audit(jobs=1, time_limit=20.0):
-    """Rows (kind, id, ok, detail) for the reference, the stubs, every mistake and every variant."""
+def audit(assignment_id, jobs=1, time_limit=20.0):
+    """Rows (kind, id, ok, detail) for the assignment's reference, its stubs, every mistake and every variant."""
+    assignment = assignments.get(assignment_id)
+    catalog, reference = parts.catalog(assignment), parts.reference(assignment)
     with tempfiles.folder("audit") as root:
-        cases = [("reference", "reference", None, _submission(root, "reference", {})),
-                 ("stub", "stubs", None, _submission(root, "stubs", {e.file: stub_source(e) for e in EXERCISES}))]
-        for kind, entries in (("mistake", mistakes.MISTAKES), ("variant", mistakes.VARIANTS)):
+        stubs = {e.file: stub_source(e) for e in assignment.exercises}
+        cases = [("reference", "reference", None, _submission(root, "reference", {}, reference)),
+                 ("stub", "stubs", None, _submission(root, "stubs", stubs, reference))]
+        for kind, entries in (("mistake", catalog.MISTAKES), ("variant", catalog.VARIANTS)):
             for entry in entries:
-                files = {BY_ID[entry.exercise].file: entry.source()}
-                cases.append((kind, entry.id, entry, _submission(root, f"{kind}-{entry.id}", files)))
-        report = grade([c[3] for c in cases], time_limit=time_limit, jobs=jobs)
+                files = {assignment.by_id[entry.exercise].file: entry.source()}
+                cases.append((kind, entry.id, entry, _submission(root, f"{kind}-{entry.id}", files, reference)))
+        report = grade([c[3] for c in cases], time_limit=time_limit, jobs=jobs, assignment=assignment.id)
         rows = []
         for (kind, name, entry, _), result in zip(cases, report["results"]):
-            ok, detail = _verdict(kind, entry, result)
+            ok, detail = _verdict(kind, entry, result, assignment)
             rows.append((kind, name, ok, detail))
         return rows

@@ -12,9 +12,7 @@ import math
 
 import torch
 
-from course_cli.assignment import ASSIGNMENT
-
-from . import mistakes
+from . import parts
 from .remote import Remote, StudentError
 
 ATOL = RTOL = 1e-7  # float64; equivalent formulations agree to ~1e-14
@@ -32,8 +30,13 @@ class Wrong(AssertionError):
         self.candidates, self.certain = tuple(candidates), certain
 
 
+def _catalog():
+    """The catalog of the assignment whose hidden tests run now (parts.using)."""
+    return parts.catalog(parts.current())
+
+
 def fail(mistake_id):
-    raise Wrong(mistakes.BY_ID[mistake_id].sentence, (mistake_id,), certain=True)
+    raise Wrong(_catalog().BY_ID[mistake_id].sentence, (mistake_id,), certain=True)
 
 
 def _flatten(value, path=""):
@@ -185,10 +188,11 @@ def candidates(probe, exercise, want, yours=None, raised=None, atol=ATOL, rtol=R
     """The catalogued mistakes of `exercise` whose patch gives what the student gave on this check:
     the same answer (and not the reference's), or an exception of the same type."""
     found = []
-    for m in mistakes.for_exercise(exercise):
+    catalog = _catalog()
+    for m in catalog.for_exercise(exercise):
         if not m.patch:
             continue
-        status, theirs = _answer(probe, mistakes.mutant(m))
+        status, theirs = _answer(probe, catalog.mutant(m))
         if raised is not None:
             if status == "raised" and theirs == raised.type and (not m.error or m.error_matches(raised)):
                 found.append(m.id)
@@ -253,8 +257,9 @@ def _changes_between_runs(probe, student, yours, atol, rtol):
 
 def _explains_passed(mistake_id, exercise, passed):
     """Whether the mistake's patch also passes every check the student passed."""
-    mutant = mistakes.mutant(mistakes.BY_ID[mistake_id])
-    reference = importlib.import_module(f"solutions.{ASSIGNMENT}.{exercise}")
+    catalog = _catalog()
+    mutant = catalog.mutant(catalog.BY_ID[mistake_id])
+    reference = importlib.import_module(f"solutions.{parts.current().id}.{exercise}")
     for probe, atol, rtol in passed:
         status, theirs = _answer(probe, mutant)
         if status != "ok" or difference(theirs, _reference_answer(probe, reference), atol, rtol) is not None:
@@ -275,7 +280,7 @@ def resolve(records):
         if not failed:
             continue
         common = set.intersection(*(set(r.get("candidates") or ()) for r in failed))
-        chosen = next((m for m in mistakes.for_exercise(key[1])
+        chosen = next((m for m in _catalog().for_exercise(key[1])
                        if m.id in common and _explains_passed(m.id, key[1], passed)), None)
         if chosen is not None:
             for r in failed:

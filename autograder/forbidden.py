@@ -1,4 +1,6 @@
-"""The contract's forbidden shortcuts: library calls that would do an exercise for the student.
+"""The forbidden shortcuts: library calls that would do an exercise for the student.
+
+Each exercise's are in its assignment's table (course_core/assignments/<id>.json, "forbidden").
 
 Found by reading the student's source (AST), including names spelt as strings
 for getattr; a hit scores 0 on that exercise. A file that reaches torch by a
@@ -11,15 +13,6 @@ import ast
 
 from .side_effects import CALLS, INSIDES
 
-ATTENTION = ("scaled_dot_product_attention", "MultiheadAttention", "multi_head_attention_forward")
-LAYER_NORM = ("LayerNorm", "layer_norm", "native_layer_norm")
-ENCODER = ("TransformerEncoderLayer", "TransformerEncoder")
-BY_EXERCISE = {
-    "attention": ATTENTION,
-    "multi_head": ATTENTION,
-    "transformer_block": LAYER_NORM + ENCODER,
-    "bert": ENCODER,
-}
 TORCH_MODULES = {"torch", "torch.nn", "torch.nn.functional", "torch.nn.modules", "torch._C", "torch._C._nn"}
 
 
@@ -36,9 +29,10 @@ def _torch_aliases(tree):
     return aliases
 
 
-def shortcuts(exercise_id, source):
-    """The forbidden names the source (text, or its ast.parse) uses, in order of appearance."""
-    names = BY_EXERCISE.get(exercise_id, ())
+def shortcuts(exercise, source):
+    """The forbidden names of `exercise` (its table's entry) the source (text, or its ast.parse) uses,
+    in order of appearance."""
+    names = exercise.forbidden
     if not names:
         return []
     tree = source if isinstance(source, ast.AST) else ast.parse(source)
@@ -65,9 +59,10 @@ DYNAMIC_NAMES = {"ops", "aten", "_ops", "_C", "_nn", "_VariableFunctions", "__ge
 DYNAMIC_MODULES = {"operator", "importlib", "inspect", "builtins"}
 
 
-def watched(exercise_id, source):
-    """Whether the file (text, or its ast.parse) must also be watched as it runs (sandbox/watch.py)."""
-    names = BY_EXERCISE.get(exercise_id, ())
+def watched(exercise, source):
+    """Whether the file (text, or its ast.parse) of `exercise` must also be watched as it runs
+    (sandbox/watch.py)."""
+    names = exercise.forbidden
     if not names:
         return False
     tree = source if isinstance(source, ast.AST) else ast.parse(source)

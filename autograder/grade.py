@@ -1,7 +1,10 @@
 """Run the hidden tests on submissions and build the contract's grading report.
 
     python -m autograder.grade PATH [PATH ...]      # prints the JSON report
-    python -m autograder.grade --worker              # a grading worker: paths on stdin, entries on stdout
+    python -m autograder.grade --worker --assignment ID   # a grading worker: paths on stdin, entries on stdout
+
+Each folder is graded with the hidden tests of its own assignment: the one
+named, or else the one whose exercise files it holds (course_core.assignments.detect).
 
 `grade()` runs the hidden tests in this process (autograder/judge.py), or with
 jobs > 1 in that many worker processes (this module's main --worker) that
@@ -19,8 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from course_cli import tempfiles
-from course_cli.assignment import BY_ID, EXERCISES
+from course_core import assignments, tempfiles
 
 from . import pool
 
@@ -62,42 +64,67 @@ def _collapse(failed):
     return lines
 
 
-def build_report(paths, records, exercises=None):
+def build_report(paths, records, assignment, exercises=None):
+    """The report of `paths`, all of `assignment` (its table), from the hidden tests' records."""
     results = []
     for path in paths:
         exercises_report = {}
-        for exercise in EXERCISES:
+        for exercise in assignment.exercises:
             if exercises and exercise.id not in exercises:
                 continue
             mine = [r for r in records if r["submission"] == path and r["exercise"] == exercise.id]
             exercises_report[exercise.id] = _exercise_report(exercise, mine)
         score = sum(e["score"] for e in exercises_report.values())
-        max_score = sum(BY_ID[k].points for k in exercises_report)
-        results.append({"submission": path, "score": round(score, 2), "max_score": max_score, "exercises": exercises_report})
+        max_score = sum(assignment.by_id[k].points for k in exercises_report)
+        results.append({"submission": path, "assignment": assignment.id, "score": round(score, 2), "max_score": max_score, "exercises": exercises_report})
     return {"results": results}
 
 
-def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_time_limit=None):
+def assignment_of(path, assignment=None):
+    """The table of the assignment `path` is graded as: `assignment` (an id) if given, else the one whose
+    files it holds, else the only one; GradingError (one line) when that cannot be told."""
+    try:
+        if assignment is not None:
+            return assignments.get(assignment)
+        return assignments.detect(path)
+    except assignments.UnknownAssignment as exc:
+        only = assignments.only()
+        if assignment is None and only is not None:
+            return only  # nothing to choose from: its tests say what the folder lacks, exercise by exercise
+        raise GradingError(str(exc)) from None
+
+
+def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_time_limit=None, assignment=None):
     """The grading report (a dict) of the submission folders `paths`, in their order.
 
-    time_limit: seconds per exercise; total_time_limit: seconds for all of one
-    submission's exercises (default 3 x time_limit); exercises: only these ids
-    (default all); progress(path) is called as each submission is done.
+    Each folder is graded with its own assignment's hidden tests (assignment: an id, for all of them;
+    default: each folder's, from the files it holds). time_limit: seconds per exercise;
+    total_time_limit: seconds for all of one submission's exercises (default 3 x time_limit);
+    exercises: only these ids (default all); progress(path) is called as each submission is done.
     """
     given = [str(p) for p in paths]
     paths = list(dict.fromkeys(given))  # a folder named twice is graded once
-    unknown = [e for e in exercises or () if e not in BY_ID]
+    groups = {}
+    for path in paths:
+        groups.setdefault(assignment_of(path, assignment), []).append(path)
+    known = {e.id for a in groups for e in a.exercises} if groups else {e.id for a in assignments.all_assignments() for e in a.exercises}
+    unknown = [e for e in exercises or () if e not in known]
     if unknown:
         raise GradingError(f"unknown exercise {', '.join(unknown)}")
-    jobs = max(1, min(jobs, len(paths)))
-    if jobs == 1:
-        pool.prestart()
-        from .judge import run
+    by_path = {}
+    for table, group in groups.items():  # one assignment's hidden tests at a time
+        mine = [e for e in exercises or () if e in table.by_id] or None
+        if exercises and not mine:
+            raise GradingError(f"{table.id} has none of the exercises {', '.join(exercises)}")
+        group_jobs = max(1, min(jobs, len(group)))
+        if group_jobs == 1:
+            pool.prestart()
+            from .judge import run
 
-        report = run(paths, time_limit, exercises, progress, total_time_limit)
-    else:
-        report = _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_limit)
-    by_path = {r["submission"]: r for r in report["results"]}
+            report = run(group, table, time_limit, mine, progress, total_time_limit)
+        else:
+            report = _grade_in_workers(group, table, time_limit, group_jobs, mine, progress, total_time_limit)
+        by_path.update({r["submission"]: r for r in report["results"]})
     return {"results": [by_path[p] for p in given]}
 
 
@@ -141,14 +168,14 @@ class _Worker:
         self.log.close()
 
 
-def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_limit):
+def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, total_time_limit):
     """Grade paths in `jobs` worker processes sharing one queue: a worker takes the next submission when
     it finishes one. A worker that dies puts its submission back (WORKER_ATTEMPTS times at most), and a
     fresh worker takes its place."""
     # One torch thread per worker: the workers already fill the cores.
     env = dict(os.environ, OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    argv = [sys.executable, "-m", "autograder.grade", "--worker", "--time-limit", str(time_limit),
+    argv = [sys.executable, "-m", "autograder.grade", "--worker", "--assignment", assignment.id, "--time-limit", str(time_limit),
             *[f"--exercise={e}" for e in exercises or ()]]
     if total_time_limit is not None:
         argv.append(f"--total-time-limit={total_time_limit}")
@@ -190,7 +217,7 @@ def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_l
                     if died[worker.path] < WORKER_ATTEMPTS:
                         queue.appendleft(worker.path)
                     else:
-                        finished(not_graded(worker.path, exercises, f"its grading process died {WORKER_ATTEMPTS} times "
+                        finished(not_graded(worker.path, assignment, exercises, f"its grading process died {WORKER_ATTEMPTS} times "
                                             f"(last: exit status {worker.proc.returncode}; {worker.stderr()[-300:]})"))
                 if queue:
                     start()
@@ -207,9 +234,9 @@ def _grade_in_workers(paths, time_limit, jobs, exercises, progress, total_time_l
     return {"results": [results[p] for p in paths]}
 
 
-def not_graded(path, exercises, why):
+def not_graded(path, assignment, exercises, why):
     """The report entry of a submission the machinery could not grade: zero scores, and `error`."""
-    entry = build_report([path], [], exercises)["results"][0]
+    entry = build_report([path], [], assignment, exercises)["results"][0]
     for exercise in entry["exercises"].values():
         exercise["feedback"] = ["not graded: the grading machinery failed"]
     entry["error"] = f"not graded: {why}"
@@ -224,13 +251,15 @@ def main(argv=None):
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--total-time-limit", type=float, default=None)
     parser.add_argument("--exercise", action="append", help="only this exercise (repeatable)")
+    parser.add_argument("--assignment", help="the assignment's id [default: each folder's, from its files]")
     parser.add_argument("--worker", action="store_true",
                         help="a path per line on stdin; each report entry on stdout as one line once graded")
     args = parser.parse_args(argv)
     if not args.worker:
-        json.dump(grade(args.paths, args.time_limit, exercises=args.exercise, total_time_limit=args.total_time_limit),
-                  sys.stdout)
+        json.dump(grade(args.paths, args.time_limit, exercises=args.exercise, total_time_limit=args.total_time_limit,
+                        assignment=args.assignment), sys.stdout)
         return
+    table = assignments.get(args.assignment)
     pool.prestart(fork=True)  # before this process holds any submission's path
     tempfiles.interrupt_on_sigterm()  # after the fork: the zygote keeps SIGTERM's default
     # Its own copies of stdin and stdout: pytest captures the standard ones while a test runs.
@@ -246,7 +275,7 @@ def main(argv=None):
         outbox.flush()
 
     try:
-        serve(take, done, args.time_limit, args.exercise, args.total_time_limit)
+        serve(take, done, table, args.time_limit, args.exercise, args.total_time_limit)
     except GradingError as exc:
         print(exc, file=sys.stderr)
         sys.exit(BROKEN)

@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from course_cli.assignment import MAX_SCORE
+from course_core import assignments
 
+from . import parts
 from .compare import Wrong, diagnose_error, resolve
 from .grade import GradingError, build_report, not_graded
 from .remote import Forbidden, SandboxError, StudentError
 from .session import Fatal, Session
-
-HIDDEN = Path(__file__).resolve().parent / "hidden"
 
 
 def _sentence(exercise_id, exc):
@@ -49,10 +48,12 @@ class Grader:
     under "error", beside zero scores. take() returns None when there is nothing left.
     """
 
-    def __init__(self, take, done, time_limit=20.0, total_time_limit=None, exercises=None, forget=True):
-        """forget: drop pytest's reports of each submission once its entry is out (the judge's memory stays
-        flat; a run of pytest on the command line keeps them for its summary)."""
+    def __init__(self, take, done, assignment, time_limit=20.0, total_time_limit=None, exercises=None, forget=True):
+        """assignment: the table of the assignment whose hidden tests run; forget: drop pytest's reports of
+        each submission once its entry is out (the judge's memory stays flat; a run of pytest on the
+        command line keeps them for its summary)."""
         self.take, self.done, self.exercises, self.forget = take, done, exercises, forget
+        self.assignment = assignment
         self.time_limit, self.total_time_limit = time_limit, total_time_limit
         self.current = self._sandbox = None
         self.records = []
@@ -95,8 +96,8 @@ class Grader:
                 item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
             failure = self._sandbox.end() if self._sandbox is not None else None
             if failure is None:
-                return build_report([path], resolve(self.records), self.exercises)["results"][0]
-        return not_graded(path, self.exercises, f"{ATTEMPTS} tries, each ended by the grading machinery (last: {failure})")
+                return build_report([path], resolve(self.records), self.assignment, self.exercises)["results"][0]
+        return not_graded(path, self.assignment, self.exercises, f"{ATTEMPTS} tries, each ended by the grading machinery (last: {failure})")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -156,18 +157,20 @@ class _Tail(io.TextIOBase):
 
 
 # pytest's plugins that do nothing for these tests but cost each test a little (catching warnings,
-# logging, capture, fault handlers): a tenth of a correct submission's time
+# logging, fault handlers): about 4% of a submission's time
 LEAN = [f"-pno:{name}" for name in ("logging", "warnings", "faulthandler", "unraisableexception", "threadexception",
                                      "cacheprovider", "stepwise", "junitxml", "doctest", "pastebin", "legacypath",
                                      "tmpdir", "monkeypatch", "recwarn", "setuponly", "setupplan", "debugging")]
 
 
-def serve(take, done, time_limit, exercises=None, total_time_limit=None, extra=()):
-    """Grade what take() hands out, one submission at a time, each entry to done(entry) (see Grader)."""
-    grader = Grader(take, done, time_limit, total_time_limit, exercises)
-    files = [str(HIDDEN / f"test_{e}.py") for e in exercises] if exercises else [str(HIDDEN)]
+def serve(take, done, assignment, time_limit, exercises=None, total_time_limit=None, extra=()):
+    """Grade what take() hands out, one submission at a time, each entry to done(entry) (see Grader), all
+    of `assignment` (its table) with its hidden tests (autograder/<id>/hidden/)."""
+    grader = Grader(take, done, assignment, time_limit, total_time_limit, exercises)
+    hidden = parts.hidden(assignment)
+    files = [str(hidden / f"test_{e}.py") for e in exercises] if exercises else [str(hidden)]
     # --tb=native: pytest's own tracebacks parse the source of every frame, ~1 ms a failed check
-    args = ["-c", str(HIDDEN / "pytest.ini"), "--rootdir", str(HIDDEN), "-q", "-W", "ignore", "--tb=native", *LEAN,
+    args = ["-c", str(hidden / "pytest.ini"), "--rootdir", str(hidden), "-q", "-W", "ignore", "--tb=native", *LEAN,
             "--time-limit", str(time_limit), *extra, *files]
     if total_time_limit is not None:
         args += ["--total-time-limit", str(total_time_limit)]
@@ -175,7 +178,7 @@ def serve(take, done, time_limit, exercises=None, total_time_limit=None, extra=(
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the tests' tensors are tiny: more threads cost more than they give
     try:
-        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), parts.using(assignment):
             code = pytest.main(args, plugins=[grader, _OneLineFailures()])
     finally:
         torch.set_num_threads(threads)
@@ -184,8 +187,9 @@ def serve(take, done, time_limit, exercises=None, total_time_limit=None, extra=(
         raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{why[-2000:]}")
 
 
-def run(paths, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
-    """The grading report of `paths` (see grade.grade), graded in this process; progress(path) as each is done."""
+def run(paths, assignment, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
+    """The grading report of `paths`, all of `assignment` (its table; see grade.grade), graded in this
+    process; progress(path) as each is done."""
     todo, results = iter(paths), {}
 
     def done(entry):
@@ -193,19 +197,20 @@ def run(paths, time_limit, exercises=None, progress=None, total_time_limit=None,
         if progress:
             progress(entry["submission"])
 
-    serve(lambda: next(todo, None), done, time_limit, exercises, total_time_limit, extra)
+    serve(lambda: next(todo, None), done, assignment, time_limit, exercises, total_time_limit, extra)
     return {"results": [results[p] for p in paths]}
 
 
-def hidden_tests_compute(n=10):
-    """Seconds per submission that the hidden tests themselves take: the reference stands in for
-    the student, in this warm process, with no sandbox (what the benchmark subtracts as compute)."""
+def hidden_tests_compute(assignment_id, n=10):
+    """Seconds per submission that the hidden tests of an assignment themselves take: the reference stands
+    in for the student, in this warm process, with no sandbox (what the benchmark subtracts as compute)."""
+    table = assignments.get(assignment_id)
     paths = [f"reference-{i}" for i in range(n)]
-    run(paths[:1], 20.0, extra=["--reference-as-student"])  # warm: imports, caches, first calls
+    run(paths[:1], table, 20.0, extra=["--reference-as-student"])  # warm: imports, caches, first calls
     start = time.perf_counter()
-    report = run(paths, 20.0, extra=["--reference-as-student"])
+    report = run(paths, table, 20.0, extra=["--reference-as-student"])
     seconds = (time.perf_counter() - start) / n
-    assert all(r["score"] == MAX_SCORE for r in report["results"])
+    assert all(r["score"] == table.max_score for r in report["results"])
     return seconds
 
 

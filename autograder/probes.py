@@ -5,24 +5,29 @@ from functools import lru_cache
 
 import torch
 
-from course_cli.assignment import ASSIGNMENT, EXERCISES
-
+from . import parts
 from .remote import Remote, StudentError, refs
 
 
 @lru_cache(maxsize=None)
-def _reference_class(name):
-    for e in EXERCISES:
-        module = importlib.import_module(f"solutions.{ASSIGNMENT}.{e.id}")
+def _reference_class(assignment, name):
+    """The class `name` of the reference of `assignment` (an exercise's, or a given file's)."""
+    for stem in [e.id for e in assignment.exercises] + [g.removesuffix(".py") for g in assignment.given]:
+        module = importlib.import_module(f"solutions.{assignment.id}.{stem}")
         if isinstance(getattr(module, name, None), type):
             return getattr(module, name)
     raise KeyError(name)
 
 
-@lru_cache(maxsize=None)
 def _random_state(cls, args, kwargs, seed):
+    # the assignment whose hidden tests run now: two may name a class alike
+    return _random_state_of(parts.current(), cls, args, kwargs, seed)
+
+
+@lru_cache(maxsize=None)
+def _random_state_of(assignment, cls, args, kwargs, seed):
     torch.manual_seed(0)
-    model = _reference_class(cls)(*args, **dict(kwargs)).double()
+    model = _reference_class(assignment, cls)(*args, **dict(kwargs)).double()
     params = {name for name, _ in model.named_parameters()}
     g = torch.Generator().manual_seed(seed)
     return {name: (torch.randn(value.shape, generator=g, dtype=torch.float64) * 0.4 if name in params else value.clone())

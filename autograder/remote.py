@@ -125,13 +125,14 @@ class Child:
     def import_module(self, name):
         return self.request("import", name)
 
-    def enter(self, files, name, everything=True, watch=False):
+    def enter(self, files, name, everything=True, watch=()):
         """Start the next exercise: its own time_limit from now, its package {path: text} written into a
         fresh folder, the module `name` imported from there. Raises Tainted when the child refuses
-        (everything=False: it checks only the cheap part; see side_effects.py; watch: see forbidden.watched)."""
+        (everything=False: it checks only the cheap part; see side_effects.py; watch: the forbidden names to
+        watch the exercise's operators for, see forbidden.watched)."""
         self.deadline = time.monotonic() + self.time_limit
         self.deferred = []  # the last exercise's, never needed (compare.expect flushes after each probe)
-        return self.request("enter", files, name, everything, watch)
+        return self.request("enter", files, name, everything, list(watch or ()))
 
     def kill(self, reason="closed"):
         if not self.dead:

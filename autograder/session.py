@@ -26,8 +26,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from course_cli import tempfiles
-from course_cli.assignment import ASSIGNMENT
+from course_core import assignments, tempfiles
 
 from . import forbidden, pool, side_effects, workspace
 from .compare import Wrong
@@ -95,7 +94,7 @@ class Session:
         SandboxFailure once the machinery failed during this submission."""
         if self.failure:
             raise SandboxFailure(self.failure)
-        key = (submission, exercise.id)
+        key = (submission, exercise.assignment, exercise.id)
         if key != self.key:
             self.key, self.module_or_reason = key, None
             self.module_or_reason = self._open(submission, exercise)
@@ -114,7 +113,7 @@ class Session:
             self._close_child()
             self.submission = submission
         try:
-            source = workspace.read_exercise(workspace.package_dir(submission), exercise)
+            source = workspace.read_exercise(workspace.package_dir(submission, assignments.get(exercise.assignment)), exercise)
         except workspace.SubmissionError as exc:
             return str(exc)
         if workspace.unchanged(exercise, source):
@@ -123,14 +122,14 @@ class Session:
             tree = ast.parse(source)
         except SyntaxError as exc:
             return f"{exercise.file} does not parse: SyntaxError: {exc.msg} (line {exc.lineno})"
-        used = forbidden.shortcuts(exercise.id, tree)
+        used = forbidden.shortcuts(exercise, tree)
         if used:
             return f"uses {', '.join(used)}, which this exercise forbids"
         spent = self.used.get(submission, 0.0) + (self.child.used if self.child else 0.0)
         if spent >= self.total_time_limit:
             return f"time limit exceeded: the submission's exercises together took longer than {self.total_time_limit:g} s"
         files = workspace.package_files(exercise, source)
-        watch = forbidden.watched(exercise.id, tree)  # a route to torch the reading above cannot follow
+        watch = exercise.forbidden if forbidden.watched(exercise, tree) else ()  # a route to torch the reading above cannot follow
         try:
             for _ in range(2):  # a tainted child is replaced once; a fresh one cannot be tainted
                 if self._reusable(exercise) is False:
@@ -141,7 +140,7 @@ class Session:
                 # everything: whether the last exercise's code may have changed more than the cheap checks see
                 everything, self.suspect = self.suspect, side_effects.flagged(tree)
                 try:
-                    return self.child.enter(files, f"{ASSIGNMENT}.{exercise.id}", everything, watch)
+                    return self.child.enter(files, f"{exercise.assignment}.{exercise.id}", everything, watch)
                 except Tainted:
                     self._close_child()
         except StudentError as exc:

@@ -2,7 +2,7 @@
 
 No cascade: an exercise's file is graded beside working versions of the
 siblings it imports, so a broken attention.py costs points in attention only.
-Those are the shims (autograder/shims/), not the reference solutions: the
+Those are the shims (autograder/<id>/shims/), not the reference solutions: the
 reference never enters a student's process, not even as a file it could read.
 
 Only the shims of *earlier* exercises go beside it. One process grades a
@@ -10,7 +10,8 @@ submission's exercises in their order, so the working version of an exercise
 is never within the student's reach before that exercise has been graded.
 (Every sibling a file imports comes earlier: multi_head imports attention,
 transformer_block imports multi_head and feed_forward, bert imports
-transformer_block and positional_encoding.)
+transformer_block and positional_encoding, in `transformer`.) An assignment's
+given files (shipped complete) go beside every exercise, from its shims too.
 """
 import os
 import stat
@@ -20,12 +21,10 @@ import tokenize
 from functools import lru_cache
 from pathlib import Path
 
-from course_cli.assignment import ASSIGNMENT, EXERCISES
-from course_cli.public_tests import find_assignment
-from course_cli.stubs import strip_solutions
+from course_core import assignments
+from course_core.stubs import strip_solutions
 
-REFERENCE = Path(__file__).resolve().parent.parent / "solutions" / ASSIGNMENT
-SHIMS = Path(__file__).resolve().parent / "shims"
+from . import parts
 
 
 class SubmissionError(Exception):
@@ -37,10 +36,10 @@ def _no_link(path, what):
         raise SubmissionError(f"{what} is a symbolic link, which is never followed: submit the folder or file itself")
 
 
-def package_dir(path):
-    """The folder holding the exercise files: PATH itself, or PATH/transformer.
+def package_dir(path, assignment):
+    """The folder holding the exercise files of `assignment` (its table): PATH itself, or PATH/<id>.
 
-    No symbolic link below the caller's PATH is followed (PATH/transformer, an exercise file: see
+    No symbolic link below the caller's PATH is followed (PATH/<id>, an exercise file: see
     read_exercise), and PATH itself may not be one either: a link would grade someone else's files.
     """
     path = Path(path)
@@ -49,11 +48,11 @@ def package_dir(path):
         raise SubmissionError(f"{path} does not exist")
     if not path.is_dir():
         raise SubmissionError(f"{path} is not a folder")
-    _no_link(path / ASSIGNMENT, f"{path.name}/{ASSIGNMENT}")
-    try:
-        return find_assignment(path)  # the same rule as the students' `course test`
-    except FileNotFoundError:
-        raise SubmissionError(f"{path} holds none of the assignment's files ({', '.join(e.file for e in EXERCISES)})") from None
+    _no_link(path / assignment.id, f"{path.name}/{assignment.id}")
+    folder = assignment.folder(path)  # the same rule as the students' `course test`
+    if folder is None:
+        raise SubmissionError(f"{path} holds none of the assignment's files ({', '.join(e.file for e in assignment.exercises)})")
+    return folder
 
 
 def read_exercise(pkg, exercise):
@@ -94,23 +93,25 @@ def read_exercise(pkg, exercise):
 
 
 @lru_cache(maxsize=None)
-def _shim(name):
-    return (SHIMS / name).read_text(encoding="utf-8")
+def _shim(assignment_id, name):
+    return (parts.shims(assignment_id) / name).read_text(encoding="utf-8")
 
 
 def package_files(exercise, source):
     """{path: text} of the package `exercise` is graded in: `source` as its file, the package's
-    __init__.py and the shims of the exercises before it."""
-    files = {f"{ASSIGNMENT}/__init__.py": _shim("__init__.py")}
-    files.update({f"{ASSIGNMENT}/{e.file}": _shim(e.file) for e in EXERCISES if e.number < exercise.number})
-    files[f"{ASSIGNMENT}/{exercise.file}"] = source
+    __init__.py, its given files and the shims of the exercises before it."""
+    a = assignments.get(exercise.assignment)
+    files = {f"{a.id}/{name}": _shim(a.id, name) for name in ("__init__.py", *a.given)}
+    files.update({f"{a.id}/{e.file}": _shim(a.id, e.file) for e in a.exercises if e.number < exercise.number})
+    files[f"{a.id}/{exercise.file}"] = source
     return files
 
 
 @lru_cache(maxsize=None)
 def stub_source(exercise):
     """The exercise's file exactly as students receive it."""
-    return strip_solutions((REFERENCE / exercise.file).read_text(encoding="utf-8"), exercise.number, exercise.id)
+    master = parts.reference(exercise.assignment) / exercise.file
+    return strip_solutions(master.read_text(encoding="utf-8"), exercise.number, exercise.id)
 
 
 def unchanged(exercise, source):

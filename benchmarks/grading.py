@@ -31,9 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.mistakes import MISTAKES  # noqa: E402
-from course_cli import tempfiles  # noqa: E402
-from course_cli.assignment import BY_ID  # noqa: E402
+from autograder.transformer.mistakes import MISTAKES  # noqa: E402
+from course_core import tempfiles  # noqa: E402
+from course_core.assignments import get as _table  # noqa: E402
+
+BY_ID = _table("transformer").by_id
 
 SOLUTIONS, STUBS = ROOT / "solutions" / "transformer", ROOT / "exercises" / "transformer"
 BIN = Path(sys.executable).parent
@@ -124,8 +126,8 @@ def main():
         theirs = grades(course)
 
         def one_pytest(folder):
-            return subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "autograder/hidden/pytest.ini"),
-                                   str(ROOT / "autograder/hidden"), "-q", "--submission", folder],
+            return subprocess.run([sys.executable, "-m", "pytest", "-c", str(ROOT / "autograder/transformer/hidden/pytest.ini"),
+                                   str(ROOT / "autograder/transformer/hidden"), "-q", "--submission", folder],
                                   cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
         start = time.perf_counter()
@@ -151,7 +153,7 @@ def main():
 def overhead(root, args):
     """Print the per-submission overhead, with --jobs and with one job."""
     compute = float(subprocess.run(
-        [sys.executable, "-c", "from autograder.judge import hidden_tests_compute as c; print(min(c(10) for _ in range(2)))"],
+        [sys.executable, "-c", "from autograder.judge import hidden_tests_compute as c; print(min(c('transformer', 10) for _ in range(2)))"],
         cwd=ROOT, env=ENV, check=True, capture_output=True, text=True).stdout)
     correct = [str(p) for p in make_submissions(root / "many", 3 * args.large)][::3]
     steady = {jobs: marginal(correct, args.small, args.large, jobs) for jobs in dict.fromkeys((args.jobs, 1))}

@@ -3,7 +3,7 @@
     python benchmarks/scale.py [-n 1000] [--jobs 1,2] [--stragglers K] [--time-limit 20] [--startup]
 
 The submissions are a mix, shuffled with a fixed seed: half correct, a quarter
-the untouched stubs, a quarter each with a catalogued mistake (autograder/mistakes.py,
+the untouched stubs, a quarter each with a catalogued mistake (autograder/transformer/mistakes.py,
 taken in turn). --stragglers K adds K that loop forever in one exercise, so
 that each uses its whole --time-limit. Each grading runs in a fresh process;
 for each number of workers it prints the wall time, the time per submission,
@@ -30,8 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.mistakes import MISTAKES  # noqa: E402
-from course_cli.assignment import BY_ID  # noqa: E402
+from autograder.transformer.mistakes import MISTAKES  # noqa: E402
+from course_core.assignments import get as _table  # noqa: E402
+
+BY_ID = _table("transformer").by_id
 
 SOLUTIONS, STUBS = ROOT / "solutions" / "transformer", ROOT / "exercises" / "transformer"
 IGNORE = shutil.ignore_patterns("__pycache__", "*.md", "test_*")

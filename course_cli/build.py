@@ -6,32 +6,41 @@ nothing is released.
 import shutil
 from pathlib import Path
 
-from .assignment import MAX_SCORE
-from .readme import render_readmes
-from .repo import EXERCISES_DIR, SOLUTIONS, require_autograder
-from .stubs import generate
+from course_core.stubs import generate
 
-PUBLIC_TESTS = Path(__file__).resolve().parent / "public" / "test_public.py"
+from .readme import render_readmes
+from .repo import exercises_dir, require_autograder, solutions
+
+PUBLIC = Path(__file__).resolve().parent / "public"
+
+
+def public_tests(assignment):
+    """course_cli/public/<id>/test_public.py: the assignment's public tests (`course test`)."""
+    return PUBLIC / assignment.id / "test_public.py"
 
 
 class ReleaseRefused(Exception):
     """The build is not fit to give to students (one line)."""
 
 
-def regenerate_exercises(out=EXERCISES_DIR):
-    """The whole students' version (stubs, public tests, README in two languages) from the master."""
-    generate(SOLUTIONS, out)
-    shutil.copyfile(PUBLIC_TESTS, Path(out) / PUBLIC_TESTS.name)
-    render_readmes(out)
-    return Path(out)
+def regenerate_exercises(assignment, out=None):
+    """The whole students' version of `assignment` (stubs, public tests, README in two languages) from
+    its master, into exercises/<id> (or out)."""
+    out = Path(out or exercises_dir(assignment))
+    generate(solutions(assignment), out, assignment)
+    shutil.copyfile(public_tests(assignment), out / "test_public.py")
+    render_readmes(out, assignment)
+    return out
 
 
-def verify(time_limit=20.0):
+def verify(assignment, time_limit=20.0):
     """Grade the reference and the stubs; raise ReleaseRefused unless they score full marks and 0."""
-    require_autograder()
+    require_autograder(assignment)
     from autograder.grade import grade
 
-    reference, stubs = grade([SOLUTIONS, EXERCISES_DIR], time_limit=time_limit)["results"]
+    MAX_SCORE = assignment.max_score
+    paths = [solutions(assignment), exercises_dir(assignment)]
+    reference, stubs = grade(paths, time_limit=time_limit, assignment=assignment.id)["results"]
     for name, entry in (("reference", reference), ("stubs", stubs)):
         if "error" in entry:  # the machinery's failure, not the master's: say so rather than "scores 0"
             raise ReleaseRefused(f"the {name} could not be graded: {entry['error']}")
@@ -44,13 +53,13 @@ def verify(time_limit=20.0):
     return reference, stubs
 
 
-def build_student_version(out_dir, check=True):
-    """out_dir/transformer/: the stubs, the public tests and the README in English and Chinese."""
-    regenerate_exercises()
+def build_student_version(assignment, out_dir, check=True):
+    """out_dir/<id>/: the stubs, the public tests and the README in English and Chinese."""
+    regenerate_exercises(assignment)
     if check:
-        verify()
-    out = Path(out_dir) / EXERCISES_DIR.name
+        verify(assignment)
+    out = Path(out_dir) / assignment.id
     if out.exists():
         shutil.rmtree(out)
-    shutil.copytree(EXERCISES_DIR, out, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(exercises_dir(assignment), out, ignore=shutil.ignore_patterns("__pycache__"))
     return out

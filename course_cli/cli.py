@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-from . import tables, tempfiles
+from course_core import tempfiles
+
+from . import tables
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES, localize_report
 from .language import read_language, write_language
@@ -43,15 +45,22 @@ def isolation(echo=True):
     return text
 
 
+def assignment_option(command):
+    return click.option("--assignment", "-a", metavar="ID",
+                        help="The assignment's id [default: each folder's, from the exercise files it holds].")(command)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
+@assignment_option
 @click.option("--json", "as_json", is_flag=True, help="Print the contract's JSON grading report, and nothing else.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=_jobs_default, show_default="number of cores", help="Grading processes.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None,
               help="The feedback's language [default: the course's, from ./nbgrader_config.py, else both].")
 @time_limits
-def check(paths, as_json, jobs, time_limit, total_time_limit, lang):
-    """Grade assignment folders with the hidden autograder (instructor)."""
+def check(paths, assignment, as_json, jobs, time_limit, total_time_limit, lang):
+    """Grade assignment folders with the hidden autograder (instructor): each with its own assignment's
+    hidden tests."""
     from .repo import require_autograder
 
     for path in map(Path, paths):  # the caller's typo: one line, exit 2, before anything starts
@@ -64,7 +73,7 @@ def check(paths, as_json, jobs, time_limit, total_time_limit, lang):
     from autograder.grade import GradingError, grade
 
     try:
-        report = grade(paths, time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit)
+        report = grade(paths, time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit, assignment=assignment)
     except GradingError as exc:
         raise click.ClickException(str(exc)) from None
     report = localize_report(report, lang or read_language("."))
@@ -85,54 +94,77 @@ def _not_graded(names):
                                    f"run again to grade them): {', '.join(names)}")
 
 
+def _tables(ids):
+    """The tables of the assignments `ids` (default: every one), or a one-line error."""
+    from course_core import assignments
+
+    try:
+        return [assignments.get(i) for i in ids] if ids else list(assignments.all_assignments())
+    except assignments.UnknownAssignment as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @main.command()
+@click.argument("assignments", nargs=-1, metavar="[ASSIGNMENT]...")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=_jobs_default, show_default="number of cores")
-def audit(jobs):
-    """Prove the hidden tests: reference 100, stubs 0, every catalogued mistake and variant (instructor)."""
+def audit(assignments, jobs):
+    """Prove the hidden tests: reference 100, stubs 0, every catalogued mistake and variant (instructor);
+    of every assignment, or of those named."""
     from .repo import require_autograder
 
+    chosen = _tables(assignments)
     require_autograder()
     from autograder.audit import audit as run_audit
 
-    rows = run_audit(jobs=jobs)
-    click.echo(tables.render(["kind", "case", "ok", "result"], [[k, n, "ok" if ok else "MISS", d] for k, n, ok, d in rows]))
-    misses = [r for r in rows if not r[2]]
-    counts = {k: sum(1 for r in rows if r[0] == k) for k in ("mistake", "variant")}
-    click.echo(f"\n{counts['mistake']} mistakes, {counts['variant']} variants, {len(misses)} misses")
-    if misses:
+    missed = False
+    for table in chosen:
+        rows = run_audit(table.id, jobs=jobs)
+        click.echo(f"{table.id}:")
+        click.echo(tables.render(["kind", "case", "ok", "result"], [[k, n, "ok" if ok else "MISS", d] for k, n, ok, d in rows]))
+        misses = [r for r in rows if not r[2]]
+        counts = {k: sum(1 for r in rows if r[0] == k) for k in ("mistake", "variant")}
+        click.echo(f"\n{table.id}: {counts['mistake']} mistakes, {counts['variant']} variants, {len(misses)} misses\n")
+        missed = missed or bool(misses)
+    if missed:
         sys.exit(1)
 
 
 @main.command()
+@click.argument("assignments", nargs=-1, metavar="[ASSIGNMENT]...")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), help="Also write the checked students' version here.")
 @click.option("--no-check", is_flag=True, help="Skip grading the reference (100) and the stubs (0).")
-def build(out, no_check):
-    """Regenerate exercises/ from solutions/, check it, and optionally write a release folder (instructor)."""
+def build(assignments, out, no_check):
+    """Regenerate exercises/<id>/ from solutions/<id>/ (of every assignment, or of those named), check it,
+    and optionally write a release folder (instructor)."""
+    from course_core.stubs import MarkerError
+
     from .build import ReleaseRefused, build_student_version, regenerate_exercises
     from .repo import require_autograder
-    from .stubs import MarkerError
 
+    chosen = _tables(assignments)
     require_autograder()
     try:
-        if out:
-            click.echo(f"students' version written to {build_student_version(out, check=not no_check)}")
-        else:
-            click.echo(f"regenerated {regenerate_exercises()}")
+        for table in chosen:
+            if out:
+                click.echo(f"students' version written to {build_student_version(table, out, check=not no_check)}")
+            else:
+                click.echo(f"regenerated {regenerate_exercises(table)}")
     except (MarkerError, ReleaseRefused, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
 @main.command("test")
 @click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--assignment", "-a", metavar="ID", help="The assignment's id [default: the folder's, from its files].")
 @click.option("--verbose", "-v", is_flag=True, help="Every problem of every exercise, in full.")
-def test_command(folder, verbose):
+def test_command(folder, assignment, verbose):
     """Run the public tests on your assignment folder (student)."""
     from .public_tests import find_assignment, format_table, run_public_tests
 
     try:
-        find_assignment(folder)
+        find_assignment(folder, assignment)
         click.echo("running the public tests...", err=True)
-        rows = run_public_tests(folder)
+        rows = run_public_tests(folder, assignment=assignment)
     except (FileNotFoundError, TimeoutError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(format_table(rows, verbose=verbose))
@@ -258,7 +290,7 @@ def submit(config, assignment, folder, student):
         click.echo(f"  left out: {tables.safe(name)}: {why}")
     if done["unchanged"]:
         click.echo(f"  warning: still as released (not started?): {', '.join(done['unchanged'])}")
-    failing = _failing_public_tests(done["folder"], skip=done["unchanged"])
+    failing = _failing_public_tests(done["folder"], assignment, skip=done["unchanged"])
     if failing:
         click.echo(f"  warning: public tests fail in {failing} (run `course test` for the details)")
     if done["duedate"]:
@@ -266,13 +298,13 @@ def submit(config, assignment, folder, student):
         click.echo(f"  due {done['duedate']:%Y-%m-%d %H:%M} UTC{late}")
 
 
-def _failing_public_tests(folder, skip=()):
+def _failing_public_tests(folder, assignment, skip=()):
     """'attention (its first problem), ...' of the exercises whose public tests fail, or ''."""
     from .public_tests import run_public_tests
 
     click.echo("  running the public tests...", err=True)
     try:
-        rows = run_public_tests(folder)
+        rows = run_public_tests(folder, assignment=assignment)
     except (FileNotFoundError, RuntimeError, TimeoutError) as exc:
         return f"all exercises ({tables.safe(str(exc).splitlines()[0])})"
     return ", ".join(f"{r['exercise']} ({tables.safe(r['messages'][0])})" for r in rows
@@ -357,13 +389,14 @@ def grade(config, assignment, jobs, time_limit, total_time_limit, quiet):
                    "[default: table in a terminal, else csv]")
 @course_options()
 def grades(config, fmt):
-    """The gradebook: one row per student, one column per exercise, and the total (instructor)."""
+    """The gradebook: one row per student, one column per exercise of every assignment, and the totals (instructor)."""
     from .nbcourse import CourseError
-    from .workflow import format_grades, grade_table
+    from .workflow import format_grades, grade_table, gradebook_assignments
 
     rows = grade_table(config)
     if not rows:
-        raise CourseError("no grades in the gradebook yet: run `course grade transformer` first")
+        commands = " or ".join(f"`course grade {a}`" for a in gradebook_assignments(config))
+        raise CourseError(f"no grades in the gradebook yet: run {commands} first")
     fmt = fmt or ("table" if sys.stdout.isatty() else "csv")
     click.echo(format_grades(rows, fmt), nl=False)
 

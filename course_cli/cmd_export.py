@@ -3,7 +3,7 @@ from pathlib import Path
 
 import click
 
-from .assignment import ASSIGNMENT
+from course_core import assignments
 
 
 @click.group()
@@ -31,10 +31,12 @@ def gradescope(assignment, out, visibility, late_policy):
     """
     from .gradescope import export_gradescope
 
-    if assignment != ASSIGNMENT:
-        raise click.ClickException(f"unknown assignment {assignment!r}: the only assignment is {ASSIGNMENT!r}")
     try:
-        path = export_gradescope(out, visibility=visibility, late_policy=late_policy)
+        assignments.get(assignment)
+    except assignments.UnknownAssignment as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        path = export_gradescope(assignment, out, visibility=visibility, late_policy=late_policy)
     except ValueError as exc:
         raise click.BadParameter(str(exc).removeprefix("late policy: "), param_hint="--late-policy") from None
     size = path.stat().st_size

@@ -3,10 +3,7 @@ from pathlib import Path
 
 import click
 
-from .assignment import ASSIGNMENT
-
-
-def student_folders(submissions: Path, assignment: str = ASSIGNMENT) -> dict:
+def student_folders(submissions: Path, assignment: str) -> dict:
     """{student id: assignment folder} for DIR/<student>/<assignment>/*.py (nbgrader's layout) or DIR/<student>/*.py."""
     folders = {}
     for student in sorted(submissions.iterdir()):
@@ -37,11 +34,16 @@ def student_folders(submissions: Path, assignment: str = ASSIGNMENT) -> dict:
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 def similarity(assignment, course_dir, submissions, threshold, html, stubs, reference, quiet):
     """List the pairs of submissions that share unusually much code beyond the stubs (instructor)."""
-    from .repo import EXERCISES_DIR, SOLUTIONS
-    from .similarity import EXERCISE_FILES, format_pairs, similar_pairs
+    from course_core import assignments
 
-    if assignment != ASSIGNMENT:
-        raise click.ClickException(f"unknown assignment {assignment!r}: the only assignment is {ASSIGNMENT!r}")
+    from .repo import exercises_dir, solutions
+    from .similarity import exercise_files, format_pairs, similar_pairs
+
+    try:
+        table = assignments.get(assignment)
+    except assignments.UnknownAssignment as exc:
+        raise click.ClickException(str(exc)) from None
+    EXERCISE_FILES = exercise_files(table)
     if submissions is None:
         submissions = course_dir / "submitted"
         if html is None and submissions.is_dir():
@@ -49,13 +51,13 @@ def similarity(assignment, course_dir, submissions, threshold, html, stubs, refe
             html.parent.mkdir(parents=True, exist_ok=True)
     if not submissions.is_dir():
         raise click.ClickException(f"submissions folder {submissions} does not exist or is not a folder")
-    stubs = stubs or EXERCISES_DIR
+    stubs = stubs or exercises_dir(table)
     if not stubs.is_dir():
         raise click.ClickException(f"stubs folder {stubs} does not exist: pass --stubs, or run from the course repository")
     if html is not None and not html.parent.is_dir():
         raise click.ClickException(f"cannot write the report {html}: folder {html.parent} does not exist")
 
-    reference = reference or SOLUTIONS
+    reference = reference or solutions(table)
     if not reference.is_dir():
         raise click.ClickException(f"reference folder {reference} does not exist: pass --reference, or run from the "
                                    "course repository")
@@ -65,7 +67,8 @@ def similarity(assignment, course_dir, submissions, threshold, html, stubs, refe
     if not quiet:
         click.echo(f"comparing {len(folders) - len(empty)} submissions, file by file...", err=True)
     try:
-        pairs = similar_pairs(folders, stubs, threshold=threshold, out_html=html, reference_dir=reference)
+        pairs = similar_pairs(folders, stubs, threshold=threshold, out_html=html, reference_dir=reference,
+                              assignment=table)
     except ImportError as exc:
         raise click.ClickException(str(exc)) from None
     if len(folders) - len(empty) < 2:

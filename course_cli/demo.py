@@ -7,11 +7,15 @@ import os
 import shutil
 from pathlib import Path
 
-from . import tables, tempfiles
-from .assignment import ASSIGNMENT
-from .repo import SOLUTIONS, require_autograder
+from course_core import tempfiles
+
+from . import tables
+from .repo import require_autograder, solutions
 
 COURSE_ID = "demo101"
+# The assignment the demo runs: bob's mistake below is one of its catalog's.
+ASSIGNMENT = "transformer"
+MISTAKE = "attention.no_scale"
 STUDENTS = {
     "alice": "solves every exercise (the reference)",
     "bob": "forgets to divide the attention scores by sqrt(dk)",
@@ -21,13 +25,13 @@ STUDENTS = {
 
 def _work(student, folder):
     """What each simulated student writes into their fetched folder."""
-    from autograder.mistakes import BY_ID
+    from autograder import parts
 
     if student in ("alice", "bob"):
-        for file in SOLUTIONS.glob("*.py"):
+        for file in solutions(ASSIGNMENT).glob("*.py"):
             shutil.copyfile(file, folder / file.name)
     if student == "bob":
-        mistake = BY_ID["attention.no_scale"]
+        mistake = parts.catalog(ASSIGNMENT).BY_ID[MISTAKE]
         (folder / f"{mistake.exercise}.py").write_text(mistake.source(), encoding="utf-8")
 
 

@@ -6,11 +6,17 @@ from pathlib import Path
 
 from .language import read_language
 from .nbcourse import CourseError, assignment_folder, check_exchange, coursedir, run_exchange
-from .notebook import NOTEBOOK
+from .notebook import notebook_name
 from .workflow import REPORTS, check_assignment, stored_results
 
-NOTEBOOK_ID = NOTEBOOK.removesuffix(".ipynb")
-PAGE = NOTEBOOK_ID + ".html"  # nbgrader matches feedback to the submitted notebook by name
+
+def _notebook_id(assignment):
+    return notebook_name(assignment).removesuffix(".ipynb")
+
+
+def page_name(assignment):
+    """<id>.html: nbgrader matches feedback to the submitted notebook by name."""
+    return _notebook_id(assignment) + ".html"
 
 
 def _graded(config, assignment):
@@ -28,13 +34,16 @@ def release_feedback(config, assignment, progress=None):
     from .report import render_feedback
 
     require_autograder()
-    from autograder.artifacts import collect
+    from autograder import parts
 
     results = _graded(config, assignment)
     check_exchange(config)
     cd = coursedir(config, assignment)
     lang = read_language(cd.root)
-    artifacts = collect([r["submission"] for r in results.values()])
+    drawn = parts.artifacts(assignment)  # an assignment may have no pictures: then its pages have none
+    paths = [r["submission"] for r in results.values()]
+    artifacts = drawn.collect(paths) if drawn else dict.fromkeys(paths)
+    PAGE = page_name(assignment)
     pages = {}
     for student, result in results.items():
         submitted = Path(cd.format_path(cd.submitted_directory, student, assignment))
@@ -66,7 +75,7 @@ def _pages(cache_path, feedback_path, student, assignment):
         secret = entry / "submission_secret.txt"
         if entry.is_symlink() or not secret.is_file():
             continue
-        page = Path(feedback_path) / f"{notebook_hash(secret=secret.read_text(), notebook_id=NOTEBOOK_ID)}.html"
+        page = Path(feedback_path) / f"{notebook_hash(secret=secret.read_text(), notebook_id=_notebook_id(assignment))}.html"
         if page.is_file():
             pages[entry.name[len(own):]] = page
     return pages
@@ -84,7 +93,7 @@ def _own_feedback_fetcher():
     """nbgrader's FetchFeedback, for the named student's own submissions only.
 
     nbgrader's looks through the cache for every student's submissions of the
-    assignment (`*+transformer+*`): students sharing an OS account (one JupyterHub
+    assignment (`*+<id>+*`): students sharing an OS account (one JupyterHub
     account, the demo) then receive each other's pages.
     """
     from nbgrader.exchange.default.fetch_feedback import ExchangeFetchFeedback
@@ -94,7 +103,8 @@ def _own_feedback_fetcher():
         def init_src(self):
             super().init_src()  # nbgrader's checks of the course, the student id and the exchange
             pages = _pages(self.cache_path, self.outbound_path, self.coursedir.student_id, self.coursedir.assignment_id)
-            self.feedback_files = [(NOTEBOOK_ID, timestamp, str(page)) for timestamp, page in pages.items()]
+            notebook_id = _notebook_id(self.coursedir.assignment_id)
+            self.feedback_files = [(notebook_id, timestamp, str(page)) for timestamp, page in pages.items()]
 
         def do_copy(self, src, dest):
             self.fetched = []
@@ -131,7 +141,7 @@ def class_report(config, assignment):
     out = Path(cd.root) / REPORTS / assignment / "summary.html"
     links = {}
     for student, result in results.items():
-        page = Path(cd.format_path(cd.feedback_directory, student, assignment)) / PAGE
+        page = Path(cd.format_path(cd.feedback_directory, student, assignment)) / page_name(assignment)
         if page.is_file():
             links[result["submission"]] = os.path.relpath(page, out.parent)
-    return render_summary({"results": list(results.values())}, out, feedback_links=links)
+    return render_summary({"results": list(results.values()), "assignment": assignment}, out, feedback_links=links)

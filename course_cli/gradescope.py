@@ -1,4 +1,4 @@
-"""`course export gradescope`: the `transformer` assignment as a Gradescope autograder zip.
+"""`course export gradescope ID`: an assignment as a Gradescope autograder zip.
 
 What this follows in Gradescope's own documentation (gradescope/autograder_samples,
 published at gradescope-autograders.readthedocs.io):
@@ -28,12 +28,14 @@ published at gradescope-autograders.readthedocs.io):
 The zip (nothing of exercises/ or tests/):
 
     setup.sh  run_autograder  requirements.txt  gradescope.json
-    autograder/   the hidden autograder (its runner is autograder/gradescope_run.py)
-    solutions/    the reference it compares against
-    course_cli/   the exercise table, the stub generator and the public tests
+    autograder/   the hidden autograder: the engine and this assignment's part, autograder/<id>/
+                  (its runner is course_cli/gradescope_run.py)
+    solutions/    this assignment's reference, solutions/<id>/
+    course_cli/   the public tests and the runner
+    course_core/  the assignments' tables and the stub generator
 
 `gradescope.json` holds the instructor's choices (visibility of the hidden tests, late
-policy, time limit per exercise). The runner, autograder/gradescope_run.py, grades
+policy, time limit per exercise). The runner, course_cli/gradescope_run.py, grades
 with exactly `course check`'s function, so the score is the same.
 
 The late policy, `--late-policy "penalty_per_day=10[,grace_minutes=15][,max_days=5]"`:
@@ -49,7 +51,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-from .assignment import ASSIGNMENT
+from course_core import assignments
 
 VISIBILITIES = ("after_published", "visible", "hidden", "after_due_date")
 TORCH = "torch==2.13.0"
@@ -98,7 +100,7 @@ fi
 
 if [ -x "$VENV/bin/python3" ]; then PY="$VENV/bin/python3"; else PY="$(command -v python3)"; fi
 cd "$SOURCE"
-PYTHONPATH="$SOURCE" "$PY" -m autograder.gradescope_run --setup
+PYTHONPATH="$SOURCE" "$PY" -m course_cli.gradescope_run --setup
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
@@ -115,7 +117,7 @@ rm -f "$RESULTS/results.json"
 if [ -x "$ROOT/venv/bin/python3" ]; then PY="$ROOT/venv/bin/python3"; else PY="$(command -v python3 || true)"; fi
 STATUS=0  # non-zero: the grading machinery failed (results.json says so too)
 if [ -n "$PY" ] && cd "$SOURCE"; then
-  PYTHONPATH="$SOURCE" PYTHONNOUSERSITE=1 "$PY" -m autograder.gradescope_run || STATUS=$?
+  PYTHONPATH="$SOURCE" PYTHONNOUSERSITE=1 "$PY" -m course_cli.gradescope_run || STATUS=$?
 fi
 if [ ! -s "$RESULTS/results.json" ]; then
   # The runner always writes results.json; this is for when Python itself could not start.
@@ -167,12 +169,15 @@ def _pins():
     return "\n".join(lines) + "\n"
 
 
-def _files(root):
-    """(path in the zip, file) of the hidden autograder, the reference and course_cli."""
+def _files(root, assignment_id):
+    """(path in the zip, file) of the hidden autograder, the reference and course_cli: of this assignment
+    only (no other assignment's hidden tests, catalog or reference)."""
     skip_dirs = {"__pycache__", ".pytest_cache"}
-    for top in ("autograder", "solutions", "course_cli"):
+    others = {a for a in assignments.ids() if a != assignment_id}
+    for top in ("autograder", "solutions", "course_cli", "course_core"):
         for dirpath, dirnames, filenames in os.walk(root / top):
-            dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs and not d.startswith("."))
+            keep = (d for d in dirnames if d not in skip_dirs and not d.startswith("."))
+            dirnames[:] = sorted(d for d in keep if not (d in others and Path(dirpath).name in ("autograder", "solutions")))
             for name in sorted(filenames):
                 if name.endswith((".pyc", ".pyo")) or name.startswith("."):
                     continue
@@ -188,8 +193,8 @@ def _add(archive, name, data, executable=False):
     archive.writestr(info, data)
 
 
-def export_gradescope(out_zip, visibility="after_published", late_policy=None, time_limit=TIME_LIMIT):
-    """Write the Gradescope autograder zip of the assignment to `out_zip`; returns its path.
+def export_gradescope(assignment_id, out_zip, visibility="after_published", late_policy=None, time_limit=TIME_LIMIT):
+    """Write the Gradescope autograder zip of the assignment `assignment_id` to `out_zip`; returns its path.
 
     `visibility` is the Gradescope visibility of the hidden tests (the public tests are
     always `visible`); `late_policy` is None or the text parse_late_policy reads.
@@ -200,8 +205,9 @@ def export_gradescope(out_zip, visibility="after_published", late_policy=None, t
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     policy = parse_late_policy(late_policy)
-    require_autograder()
-    config = {"assignment": ASSIGNMENT, "visibility": visibility, "late_policy": policy,
+    assignment = assignments.get(assignment_id)
+    require_autograder(assignment)
+    config = {"assignment": assignment.id, "visibility": visibility, "late_policy": policy,
               "time_limit": float(time_limit)}
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +217,7 @@ def export_gradescope(out_zip, visibility="after_published", late_policy=None, t
         _add(archive, "run_autograder", RUN_AUTOGRADER, executable=True)
         _add(archive, "requirements.txt", _pins())
         _add(archive, "gradescope.json", json.dumps(config, indent=2) + "\n")
-        for name, path in _files(ROOT):
+        for name, path in _files(ROOT, assignment.id):
             _add(archive, name, path.read_bytes())
     tmp = out_zip.with_name(out_zip.name + ".part")
     tmp.write_bytes(buffer.getvalue())

@@ -18,6 +18,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from course_core import assignments
+
 LANGUAGES = ("zh", "en", "both")
 DEFAULT = "both"
 
@@ -102,12 +104,14 @@ def phrases():
     fed=(English, Chinese)), where the autograder is installed."""
     table = dict(PHRASES)
     try:
-        from autograder import mistakes
+        from autograder import parts
     except ImportError:  # a student's install: the public tests' phrases only
         return table
-    table.update({m.sentence: m.zh for m in mistakes.MISTAKES if m.zh})
-    hidden = Path(mistakes.__file__).resolve().parent / "hidden"
-    for file in sorted(hidden.glob("test_*.py")):
+    files = []
+    for a in assignments.ids():  # every assignment's catalog and hidden checks
+        table.update({m.sentence: m.zh for m in parts.catalog(a).MISTAKES if m.zh})
+        files += sorted(parts.hidden(a).glob("test_*.py"))
+    for file in files:
         tree = ast.parse(file.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.keyword) and node.arg == "fed" and isinstance(node.value, ast.Tuple):

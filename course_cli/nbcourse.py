@@ -17,7 +17,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.exchange import ExchangeError, ExchangeFactory
 from traitlets.config import PyFileConfigLoader
 
-from .assignment import ASSIGNMENT, EXERCISES
+from course_core import assignments
 
 CONFIG_FILE = "nbgrader_config.py"
 # In a fetched assignment folder: the course it came from (course id, exchange, due date), so that
@@ -71,7 +71,7 @@ def coursedir(config, assignment_id="", student_id=""):
     cd = CourseDirectory(config=config, log=_quiet_log())
     cd.assignment_id, cd.student_id = assignment_id, student_id
     if not cd.course_id:
-        raise CourseError(f"which course? Run this inside or beside the {ASSIGNMENT} folder that `course fetch` made, "
+        raise CourseError(f"which course? Run this inside or beside the {assignment_id or 'assignment'} folder that `course fetch` made, "
                           "or pass --course-id ID")
     return cd
 
@@ -116,16 +116,18 @@ def default_student():
 
 
 def is_assignment_folder(folder):
-    """A folder a student works in: one `course fetch` made, or one named for the assignment holding its files."""
+    """A folder a student works in: one `course fetch` made, or one named for an assignment holding its files."""
     folder = Path(folder)
-    return (folder / MARKER).is_file() or (
-        folder.name == ASSIGNMENT and any((folder / e.file).is_file() for e in EXERCISES))
+    return (folder / MARKER).is_file() or any(
+        folder.name == a.id and any((folder / e.file).is_file() for e in a.exercises) for a in assignments.all_assignments())
 
 
-def assignment_folder(start="."):
-    """The student's assignment folder: `start` itself when it is one, else start/ASSIGNMENT, else None."""
+def assignment_folder(start=".", assignment=None):
+    """The student's assignment folder: `start` itself when it is one, else start/<id> (of `assignment`, or of
+    any assignment), else None."""
     start = Path(start).absolute()
-    for folder in (start, start / ASSIGNMENT):
+    ids = [assignment] if assignment else list(assignments.ids())
+    for folder in (start, *(start / i for i in ids)):
         if folder.is_dir() and is_assignment_folder(folder):
             return folder
     return None

@@ -30,14 +30,15 @@ def _silent_stderr():
         os.close(devnull)
 
 
-def score(exercise_id, folder="."):
+def score(exercise_id, folder=".", assignment=None):
+    """The points of one exercise of the submission in folder (assignment: its id; default: the folder's)."""
     from .repo import require_autograder
 
     with _silent_stderr():
         require_autograder()
         from autograder.grade import GradingError, grade
 
-        (result,) = grade([folder], exercises=[exercise_id])["results"]
+        (result,) = grade([folder], exercises=[exercise_id], assignment=assignment)["results"]
     if "error" in result:
         raise GradingError(f"{exercise_id}: {result['error']} (grade it again)")
     exercise = result["exercises"][exercise_id]

@@ -1,4 +1,4 @@
-"""`course test`: run the public tests (public/test_public.py) on a student's folder.
+"""`course test`: run the public tests (public/<id>/test_public.py) on a student's folder.
 
 The tests run in a fresh Python process (a broken or endless student file must not
 take the CLI down with it), with no configuration from the student's folder, and
@@ -10,10 +10,11 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from . import tables, tempfiles
-from .assignment import ASSIGNMENT, EXERCISES
+from course_core import assignments, tempfiles
 
-TEST_FILE = Path(__file__).resolve().parent / "public" / "test_public.py"
+from . import tables
+
+PUBLIC = Path(__file__).resolve().parent / "public"
 MARKER = "exercise(id): the exercise of the assignment a public test belongs to"
 PYTEST_INI = f"[pytest]\nmarkers =\n    {MARKER}\n"
 CLOSING = (
@@ -23,16 +24,27 @@ CLOSING = (
 )
 
 
-def find_assignment(folder):
-    """The folder holding the exercise files: `folder` itself, or folder/transformer."""
+def which_assignment(folder, assignment=None):
+    """The table of the assignment in `folder`: `assignment` (an id) if given, else the one whose files it holds."""
+    try:
+        return assignments.get(assignment) if assignment else assignments.detect(folder)
+    except assignments.UnknownAssignment as exc:
+        if not assignment and assignments.only():
+            return assignments.only()  # nothing to choose from: find_assignment says what is missing
+        raise FileNotFoundError(str(exc)) from None
+
+
+def find_assignment(folder, assignment=None):
+    """The folder holding the exercise files: `folder` itself, or folder/<id>."""
     folder = Path(folder)
-    for candidate in (folder, folder / ASSIGNMENT):
-        if candidate.is_dir() and any((candidate / e.file).is_file() for e in EXERCISES):
-            return candidate.resolve()
-    raise FileNotFoundError(
-        f"no {ASSIGNMENT} assignment in {folder}: expected its exercise files "
-        f"({EXERCISES[0].file}, ...) there or in {folder / ASSIGNMENT}"
-    )
+    table = which_assignment(folder, assignment)
+    found = table.folder(folder)
+    if found is None:
+        raise FileNotFoundError(
+            f"no {table.id} assignment in {folder}: expected its exercise files "
+            f"({table.exercises[0].file}, ...) there or in {folder / table.id}"
+        )
+    return found
 
 
 def _first_line(text):
@@ -50,7 +62,7 @@ def _exercise_of(name):
     return None
 
 
-def run_public_tests(folder, timeout=300):
+def run_public_tests(folder, timeout=300, assignment=None):
     """Run the public tests on `folder`; one row per exercise, in the assignment's order:
 
         {"number": 2, "exercise": "attention", "passed": 3, "total": 4, "skipped": 0,
@@ -60,7 +72,9 @@ def run_public_tests(folder, timeout=300):
     waited for a sibling file, `messages` the first line of each failure (then of
     each skip). Raises FileNotFoundError when there is no assignment in `folder`.
     """
-    assignment = find_assignment(folder)
+    table = which_assignment(folder, assignment)
+    assignment = find_assignment(folder, table.id)
+    TEST_FILE = PUBLIC / table.id / "test_public.py"
     if not TEST_FILE.is_file():
         raise FileNotFoundError(f"the public tests are missing from this installation: {TEST_FILE}")
     with tempfiles.folder("test") as tmp:
@@ -88,13 +102,13 @@ def run_public_tests(folder, timeout=300):
             ) from None
         if not report.is_file():
             raise RuntimeError(f"the public tests could not run:\n{(done.stdout + done.stderr).strip()}")
-        return _rows(ET.parse(report).getroot(), done.stdout + done.stderr)
+        return _rows(ET.parse(report).getroot(), done.stdout + done.stderr, table.exercises)
 
 
-def _rows(root, output):
+def _rows(root, output, exercises):
     rows = {e.id: {"number": e.number, "exercise": e.id, "passed": 0, "total": 0, "skipped": 0, "messages": []}
-            for e in EXERCISES}
-    skips = {e.id: [] for e in EXERCISES}
+            for e in exercises}
+    skips = {e.id: [] for e in exercises}
     for case in root.iter("testcase"):
         name = case.get("name", "")
         problems = [child for child in case if child.tag in ("failure", "error")]
@@ -122,7 +136,7 @@ def _rows(root, output):
         raise RuntimeError(f"the public tests ran no test:\n{output.strip()}")
     for ex, row in rows.items():
         row["messages"].extend(skips[ex])
-    return [rows[e.id] for e in EXERCISES]
+    return [rows[e.id] for e in exercises]
 
 
 def format_table(rows, width=None, verbose=False):

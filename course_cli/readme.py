@@ -1,31 +1,33 @@
 """Render the students' README of the assignment, in English and Chinese.
 
 The jinja2 templates in templates/ get the assignment id, the exercise table
-and the total score from assignment.py, so the README never disagrees with it.
+and the total score from the assignment's table, so the README never disagrees with it.
+An assignment may have templates of its own, templates/<id>/README.md.j2 (and .zh).
 """
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .assignment import ASSIGNMENT, EXERCISES, MAX_SCORE
-
 TEMPLATES = Path(__file__).parent / "templates"
 READMES = {"README.md.j2": "README.md", "README.zh.md.j2": "README.zh.md"}
 
 
-def render_readmes(out_dir, duedate=None) -> list[Path]:
+def render_readmes(out_dir, assignment, duedate=None) -> list[Path]:
     """Write out_dir/README.md and out_dir/README.zh.md (with the due date, if there is one); return their paths."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    context = {"assignment": ASSIGNMENT, "exercises": EXERCISES, "max_score": MAX_SCORE, "duedate": duedate}
+    context = {"assignment": assignment.id, "exercises": assignment.exercises, "max_score": assignment.max_score,
+               "duedate": duedate}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for template, name in READMES.items():
         path = out_dir / name
-        path.write_text(env.get_template(template).render(**context), encoding="utf-8")
+        own = f"{assignment.id}/{template}"
+        chosen = own if (TEMPLATES / own).is_file() else template
+        path.write_text(env.get_template(chosen).render(**context), encoding="utf-8")
         written.append(path)
     return written

@@ -8,16 +8,24 @@ from pathlib import Path
 
 import click
 
-from .assignment import ASSIGNMENT
-
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
-EXERCISES_DIR = ROOT / "exercises" / ASSIGNMENT
 
 
-def require_autograder():
-    """Make `autograder` and `solutions` importable, or fail with one line."""
-    if not (ROOT / "autograder" / "grade.py").is_file() or not SOLUTIONS.is_dir():
+def solutions(assignment):
+    """solutions/<id>/: the assignment's one master (its table, or its id)."""
+    return ROOT / "solutions" / getattr(assignment, "id", assignment)
+
+
+def exercises_dir(assignment):
+    """exercises/<id>/: the students' version, generated from the master."""
+    return ROOT / "exercises" / getattr(assignment, "id", assignment)
+
+
+def require_autograder(assignment=None):
+    """Make `autograder` and `solutions` importable (with the reference of `assignment`, if given), or
+    fail with one line."""
+    masters = [solutions(assignment)] if assignment else [ROOT / "solutions"]
+    if not (ROOT / "autograder" / "grade.py").is_file() or not all(m.is_dir() for m in masters):
         raise click.ClickException(
             "this command needs the hidden autograder and the reference solutions, which are only in the "
             "course repository: run it from an instructor's checkout (pip install -e .)")

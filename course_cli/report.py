@@ -32,7 +32,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .assignment import ASSIGNMENT, EXERCISES, MAX_SCORE
+from course_core import assignments
 from .safe_text import html_finalize
 from .i18n import captions, localize_report
 
@@ -99,8 +99,8 @@ def _student_id(result, student=None):
     if result.get("student"):
         return str(result["student"])
     path = Path(str(result.get("submission", "?")))
-    # A submission is usually <student>/transformer: name it after the student's folder.
-    return path.parent.name if path.name == ASSIGNMENT and path.parent.name else path.name
+    # A submission is usually <student>/<assignment id>: name it after the student's folder.
+    return path.parent.name if path.name in assignments.ids() and path.parent.name else path.name
 
 
 def _timestamp(result, timestamp=None):
@@ -235,13 +235,16 @@ def _warmup_figure(warmup):
     return _png(fig)
 
 
-def _summary_figure(results):
+def _summary_figure(results, table):
     """Small multiples: the distribution of each exercise's score, and of the total."""
     fig = _figure(12, 5.6)
-    axes = fig.subplots(2, 4).ravel()
+    columns = (len(table.exercises) + 2) // 2  # two rows: the exercises, then the total
+    axes = fig.subplots(2, columns).ravel()
     panels = [(f"{e.number}. {e.id}", e.points, [r["exercises"].get(e.id, {}).get("score", 0.0) for r in results])
-              for e in EXERCISES]
-    panels.append(("total", MAX_SCORE, [r.get("score", 0.0) for r in results]))
+              for e in table.exercises]
+    panels.append(("total", table.max_score, [r.get("score", 0.0) for r in results]))
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
     for ax, (title, top, scores) in zip(axes, panels):
         bins = [top * i / 10 for i in range(11)]
         ax.hist([min(max(float(s), 0.0), top) for s in scores], bins=bins,
@@ -253,7 +256,7 @@ def _summary_figure(results):
         ax.tick_params(labelsize=8)
         ax.yaxis.get_major_locator().set_params(integer=True)
     axes[0].set_ylabel("submissions")
-    axes[4].set_ylabel("submissions")
+    axes[columns].set_ylabel("submissions")
     fig.tight_layout()
     return _png(fig)
 
@@ -262,7 +265,7 @@ def _summary_figure(results):
 
 def _exercise_rows(result):
     rows = []
-    for e in EXERCISES:
+    for e in assignments.of_result(result).exercises:
         ex = result.get("exercises", {}).get(e.id) or {}
         score, top = float(ex.get("score", 0.0)), float(ex.get("max_score", e.points))
         rows.append({
@@ -287,14 +290,14 @@ def render_feedback(result, artifacts, out_path, student=None, timestamp=None, l
     """
     result = localize_report({"results": [result]}, lang)["results"][0]
     t, html_lang = captions(lang)
-    score, top = float(result.get("score", 0.0)), float(result.get("max_score", MAX_SCORE))
+    table = assignments.of_result(result)
+    score, top = float(result.get("score", 0.0)), float(result.get("max_score", table.max_score))
     pictures = None
-    if artifacts is not None:
-        pictures = {"positional_encoding": _pe_figure(artifacts["positional_encoding"]),
-                    "warmup": _warmup_figure(artifacts["warmup"])}
+    if artifacts is not None:  # each picture an assignment's artifacts.py gives, drawn by its figure below
+        pictures = {name: FIGURES[name](value) for name, value in artifacts.items() if name in FIGURES}
     return _write(
         "feedback.html.j2", out_path,
-        assignment=ASSIGNMENT,
+        assignment=table.id,
         student=_student_id(result, student),
         timestamp=_timestamp(result, timestamp),
         score=_fmt(score), max_score=_fmt(top),
@@ -305,15 +308,21 @@ def render_feedback(result, artifacts, out_path, student=None, timestamp=None, l
     )
 
 
+# The pictures a feedback page can hold: an artifacts.py's key -> its figure.
+FIGURES = {"positional_encoding": _pe_figure, "warmup": _warmup_figure}
+
+
 # --------------------------------------------------------------------------- summary page
 
-def _catalog():
-    """{exercise id: [distinct mistake sentences, longest first]}, or None without the autograder."""
+def _catalog(table):
+    """{exercise id: [distinct mistake sentences, longest first]} of the assignment, or None without the autograder."""
     try:
         from .repo import require_autograder
 
         require_autograder()  # puts the course repository on sys.path, as the installed `course` needs
-        from autograder import mistakes
+        from autograder import parts
+
+        mistakes = parts.catalog(table)
     except Exception:  # the students' wheel has no autograder
         return None
     catalog = {}
@@ -334,7 +343,7 @@ def count_mistakes(results, catalog=None):
     "sentence (3 checks)" or "sentence [error]"); without one, identical lines are counted
     (the "all N checks passed" line excepted).
     """
-    numbers = {e.id: e.number for e in EXERCISES}
+    numbers = {e.id: e.number for r in results[:1] for e in assignments.of_result(r).exercises}
     counts = {}
     for result in results:
         seen = set()
@@ -361,6 +370,8 @@ def render_summary(report, out_path, feedback_links=None) -> Path:
     of the students' feedback pages, linked from the table of students.
     """
     results = list(report.get("results", []))
+    table = assignments.of_result(results[0]) if results else assignments.get(report["assignment"])
+    EXERCISES, MAX_SCORE = table.exercises, table.max_score
     totals = [float(r.get("score", 0.0)) for r in results]
     exercises = []
     for e in EXERCISES:
@@ -372,7 +383,7 @@ def render_summary(report, out_path, feedback_links=None) -> Path:
             "full": sum(1 for s in scores if s >= e.points - 1e-9),
             "zero": sum(1 for s in scores if s <= 1e-9),
         })
-    catalog = _catalog()
+    catalog = _catalog(table)
     links = feedback_links or {}
     students = []
     for r in sorted(results, key=lambda r: str(r.get("submission", ""))):
@@ -386,13 +397,13 @@ def render_summary(report, out_path, feedback_links=None) -> Path:
                          "level": _level(total, float(r.get("max_score", MAX_SCORE))), "cells": cells})
     return _write(
         "summary.html.j2", out_path,
-        assignment=ASSIGNMENT,
+        assignment=table.id,
         count=len(results),
         max_score=_fmt(MAX_SCORE),
         mean=_fmt(statistics.fmean(totals)) if totals else "-",
         median=_fmt(statistics.median(totals)) if totals else "-",
         exercises=exercises,
-        histogram=_summary_figure(results) if results else None,
+        histogram=_summary_figure(results, table) if results else None,
         mistakes=count_mistakes(results, catalog),
         catalogued=catalog is not None,
         students=students,

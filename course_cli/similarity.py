@@ -18,11 +18,16 @@ import logging
 import shutil
 from pathlib import Path
 
-from . import tables, tempfiles
-from .assignment import EXERCISES
+from course_core import assignments, tempfiles
+
+from . import tables
 
 # Only the exercise files take part: not __init__.py, not the public tests, nothing else a folder holds.
-EXERCISE_FILES = tuple(e.file for e in EXERCISES)
+
+
+def exercise_files(assignment):
+    """The exercise files of an assignment (its table), in its order: what is compared."""
+    return tuple(e.file for e in assignment.exercises)
 
 # copydetect's defaults: the shortest match that counts (noise) and the shortest one that is always found
 # (guarantee), in characters of tokenized code, where every name is one letter.
@@ -50,10 +55,10 @@ def _silenced(quiet):
         root.removeFilter(drop)
 
 
-def _copy_exercise_files(src: Path, dest: Path) -> int:
-    """Copy the exercise files of `src` (regular files only) into `dest`; return how many there were."""
+def _copy_exercise_files(src: Path, dest: Path, files) -> int:
+    """Copy the exercise files `files` of `src` (regular files only) into `dest`; return how many there were."""
     n = 0
-    for name in EXERCISE_FILES:
+    for name in files:
         file = Path(src) / name
         if file.is_file() and not file.is_symlink():
             dest.mkdir(parents=True, exist_ok=True)
@@ -73,7 +78,7 @@ def _import_copydetect():
 
 def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out_html: Path | None = None, *,
                   reference_dir: Path | None = None, quiet: bool = True, noise_t: int = NOISE_T,
-                  guarantee_t: int = GUARANTEE_T) -> list:
+                  guarantee_t: int = GUARANTEE_T, assignment=None) -> list:
     """The pairs of submissions whose similarity beyond the stubs and the reference is at least `threshold`,
     most similar first.
 
@@ -84,25 +89,29 @@ def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out
     own similarity reaches `threshold`, most similar first, and `file_similarity` every overlapping file's.
     Writes the report page (similarity_page.py) to `out_html` if given.
     Fewer than two submissions with exercise files give no pairs (and a page that says so).
+    assignment: the table of the assignment compared (default: the one the stubs' folder is named after).
     """
     if not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     from .similarity_page import write_page
 
+    table = assignment or assignments.get(Path(stub_dir).name)
+    files = exercise_files(table)
+
     with tempfiles.folder("similarity") as root:
         boilerplate = []
         for name, folder in (("stubs", stub_dir), ("reference", reference_dir)):
-            if folder is not None and _copy_exercise_files(Path(folder), root / name):
+            if folder is not None and _copy_exercise_files(Path(folder), root / name, files):
                 boilerplate.append(str(root / name))
         # Each student's files in a folder of its own, named by position so that any id is a safe name.
         folders = {}
         for n, (student, folder) in enumerate(sorted(submissions.items(), key=lambda kv: str(kv[0]))):
             dest = root / "students" / f"s{n:05d}"
-            if _copy_exercise_files(Path(folder), dest):
+            if _copy_exercise_files(Path(folder), dest, files):
                 folders[str(dest)] = str(student)
         if len(folders) < 2:
             if out_html is not None:
-                write_page(Path(out_html), sorted(folders.values()), [], [], threshold)
+                write_page(Path(out_html), sorted(folders.values()), [], [], threshold, table)
             return []
 
         with _silenced(quiet):  # importing matplotlib may print too (building its font cache)
@@ -116,10 +125,10 @@ def similar_pairs(submissions: dict, stub_dir: Path, threshold: float = 0.5, out
             detector.test_files.sort()  # copydetect lists them in no order
             detector.ref_files.sort()
             detector.run()
-        pairs = _pairs(detector, folders, threshold)
+        pairs = _pairs(detector, folders, threshold, files)
         if out_html is not None:  # the page pictures every pair that shares anything, and lists the flagged files
-            write_page(Path(out_html), sorted(folders.values()), _pairs(detector, folders, 0.0),
-                       _flagged_files(detector, folders, threshold), threshold)
+            write_page(Path(out_html), sorted(folders.values()), _pairs(detector, folders, 0.0, files),
+                       _flagged_files(detector, folders, threshold, files), threshold, table)
     return pairs
 
 
@@ -136,7 +145,7 @@ def _segments(code, slices):
     return [s for s in out + [(code[at:], False)] if s[0]]
 
 
-def _flagged_files(detector, folders, threshold):
+def _flagged_files(detector, folders, threshold, files):
     """[{exercise, a, b, similarity_a, similarity_b, code_a, code_b}] of the file pairs at or above threshold,
     the code as _segments, in exercise order, then most similar first."""
     flagged = []
@@ -151,11 +160,11 @@ def _flagged_files(detector, folders, threshold):
                         "code_a": _segments(detector.file_data[fa].raw_code, ca),
                         "code_b": _segments(detector.file_data[fb].raw_code, cb)})
     unique = {(f["exercise"], f["a"], f["b"]): f for f in flagged}.values()  # copydetect may hold a pair both ways
-    return sorted(unique, key=lambda f: (EXERCISE_FILES.index(f["exercise"] + ".py"),
+    return sorted(unique, key=lambda f: (files.index(f["exercise"] + ".py"),
                                          -max(f["similarity_a"], f["similarity_b"]), f["a"], f["b"]))
 
 
-def _pairs(detector, folders, threshold):
+def _pairs(detector, folders, threshold, exercise_files):
     def owner(path):
         return _owner(folders, path)
 
@@ -188,7 +197,7 @@ def _pairs(detector, folders, threshold):
         if similarity < threshold or similarity == 0:
             continue
         per_file = {f: max(v[2], v[3]) for f, v in files.items()}
-        ranked = sorted(per_file, key=lambda f: (-per_file[f], EXERCISE_FILES.index(f)))
+        ranked = sorted(per_file, key=lambda f: (-per_file[f], exercise_files.index(f)))
         pairs.append({
             "a": a, "b": b,
             "similarity": round(similarity, 4),

@@ -7,7 +7,6 @@ code) goes through the templates' autoescape and control-character escaping.
 """
 from pathlib import Path
 
-from .assignment import ASSIGNMENT, EXERCISES
 from .report import _env, _figure, _png
 
 MAX_NAMED = 40  # above this many students the heat map's axes are not labelled one by one
@@ -64,12 +63,12 @@ def _histogram(students, pairs, threshold):
     return _png(fig)
 
 
-def write_page(out_html, students, pairs, flagged, threshold):
+def write_page(out_html, students, pairs, flagged, threshold, assignment):
     """out_html: the page for `students` (ids), every pair that shares anything, and the flagged file pairs."""
     out_html = Path(out_html)
-    by_exercise = [(e, [f for f in flagged if f["exercise"] == e.id]) for e in EXERCISES]
+    by_exercise = [(e, [f for f in flagged if f["exercise"] == e.id]) for e in assignment.exercises]
     context = dict(
-        assignment=ASSIGNMENT, students=students, threshold=f"{100 * threshold:.0f}%",
+        assignment=assignment.id, students=students, threshold=f"{100 * threshold:.0f}%",
         flagged_pairs=[p for p in pairs if p["similarity"] >= threshold],
         exercises=[(e, files) for e, files in by_exercise if files],
         heatmap=_heatmap(students, pairs) if len(students) >= 2 else None,

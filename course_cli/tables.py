@@ -4,7 +4,8 @@ safe_text.escape, since cells carry students' text (exception messages, file nam
 import io
 import shutil
 
-from .assignment import EXERCISES
+from course_core import assignments
+
 from .safe_text import escape
 
 safe = escape
@@ -50,11 +51,12 @@ def grading_report(report, feedback=True):
     blocks = []
     for result in report["results"]:
         rows = []
-        for e in EXERCISES:
-            ex = result["exercises"][e.id]
+        table = assignments.of_result(result).by_id
+        for number, (exercise_id, ex) in enumerate(result["exercises"].items(), 1):
+            number = table[exercise_id].number if exercise_id in table else number
             first = ex["feedback"][0].splitlines()[0] if ex["feedback"] and ex["feedback"][0] else ""  # the rows: on the page
             more = f" (+{len(ex['feedback']) - 1} more)" if len(ex["feedback"]) > 1 else ""
-            rows.append([e.number, e.id, f"{_fmt(ex['score'])}/{_fmt(ex['max_score'])}", first + more if feedback else ""])
+            rows.append([number, exercise_id, f"{_fmt(ex['score'])}/{_fmt(ex['max_score'])}", first + more if feedback else ""])
         rows.append(["", "total", f"{_fmt(result['score'])}/{_fmt(result['max_score'])}", ""])
         blocks.append(f"{escape(result['submission'])}\n" + render(["#", "exercise", "score", "feedback"], rows))
     return "\n\n".join(blocks)

@@ -4,6 +4,7 @@ Plain functions; the click commands in cli.py only parse options and call these.
 Every one raises CourseError (one line) for a user's mistake.
 """
 import csv
+import functools
 import io
 import json
 import os
@@ -12,21 +13,28 @@ import shutil
 import warnings
 from pathlib import Path
 
-from . import tempfiles
-from .assignment import ASSIGNMENT, EXERCISES, FILES, MAX_SCORE
+from course_core import assignments, tempfiles
+
 from .nbcourse import (CONFIG_FILE, CourseError, assignment_folder, check_exchange, coursedir, exchange_root,
                        is_assignment_folder, remember, remembered, run_exchange)
-from .notebook import NOTEBOOK, write_source_notebook
+from .notebook import notebook_name, write_source_notebook
 
-SUBMITTED_FILES = FILES + (NOTEBOOK,)
 MAX_FILE_BYTES = 1 << 20
 COURSE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 REPORTS = "reports"  # course_dir/reports/<assignment>/<student>.json: the full grading report of each student
 
 
 def check_assignment(assignment):
-    if assignment != ASSIGNMENT:
-        raise CourseError(f"unknown assignment {assignment!r}: this course has one assignment, {ASSIGNMENT!r}")
+    """The table of the assignment `assignment` (an id); CourseError (one line) if there is none."""
+    try:
+        return assignments.get(assignment)
+    except assignments.UnknownAssignment as exc:
+        raise CourseError(str(exc)) from None
+
+
+def submitted_files(table):
+    """The files a submission of this assignment consists of: its own, and its nbgrader notebook."""
+    return table.files + (notebook_name(table),)
 
 
 def init_course(course_dir, course_id, exchange=None):
@@ -44,7 +52,7 @@ def init_course(course_dir, course_id, exchange=None):
         "c = get_config()  # noqa: F821",
         f"c.CourseDirectory.course_id = {course_id!r}",
         # The .py files are the student's work: autograde must not replace them with the release's stubs.
-        f"c.Autograde.exclude_overwriting = {{{ASSIGNMENT!r}: {list(FILES)!r}}}",
+        f"c.Autograde.exclude_overwriting = {({a.id: list(a.files) for a in assignments.all_assignments()})!r}",
         # Students of one JupyterHub, or of the demo, may share an OS account.
         "c.ExchangeCollect.check_owner = False",
         "c.ExecutePreprocessor.timeout = 300",
@@ -55,17 +63,18 @@ def init_course(course_dir, course_id, exchange=None):
     return course_dir / CONFIG_FILE
 
 
-def _solution_lines():
+def _solution_lines(table):
     """Lines found only in the reference's solution regions: none may reach the students.
 
     A line that the students' version has anywhere (a formula quoted in a
     docstring, a line of given code) is no leak.
     """
-    from .assignment import BY_ID
-    from .repo import SOLUTIONS
-    from .stubs import BEGIN, END, strip_solutions
+    from course_core.stubs import BEGIN, END, strip_solutions
 
-    masters = {f: f.read_text(encoding="utf-8") for f in SOLUTIONS.glob("*.py")}
+    from .repo import solutions
+
+    BY_ID = table.by_id
+    masters = {f: f.read_text(encoding="utf-8") for f in solutions(table).glob("*.py")}
     given = "\n".join(strip_solutions(t, BY_ID[f.stem].number, f.stem) if f.stem in BY_ID else t for f, t in masters.items())
     lines, inside = set(), False
     for text in masters.values():
@@ -79,8 +88,8 @@ def _solution_lines():
     return lines
 
 
-def assert_no_solution(folder):
-    lines = _solution_lines()
+def assert_no_solution(folder, table):
+    lines = _solution_lines(table)
     for path in sorted(Path(folder).rglob("*")):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
@@ -93,7 +102,7 @@ def release(config, assignment, force=False, duedate=None, check=True, echo=None
     """Build and check the students' version, let nbgrader generate it, and publish it to the exchange.
     echo(line) is told each step as it starts, and what the check found."""
     echo = echo or (lambda line: None)
-    check_assignment(assignment)
+    table = check_assignment(assignment)
     if duedate:
         from nbgrader.utils import parse_utc
 
@@ -115,9 +124,9 @@ def release(config, assignment, force=False, duedate=None, check=True, echo=None
     try:
         with tempfiles.folder("release") as tmp:
             echo("building the students' version" + (", and grading the reference and the stubs..." if check else "..."))
-            built = build_student_version(tmp, check=False)
+            built = build_student_version(table, tmp, check=False)
             if check:
-                reference, stubs = verify()
+                reference, stubs = verify(table)
                 echo(f"checked: the reference scores {reference['score']:g}/{reference['max_score']:g}, "
                      f"the stubs {stubs['score']:g}")
             if source.exists():
@@ -125,13 +134,13 @@ def release(config, assignment, force=False, duedate=None, check=True, echo=None
             shutil.copytree(built, source)
     except ReleaseRefused as exc:
         raise CourseError(f"refusing to release: {exc}") from None
-    write_source_notebook(source)
+    write_source_notebook(source, table)
     # The release remembers its course and due date: students see the date in their README and `course list`.
     remember(source, course_id=cd.course_id, duedate=str(duedate) if duedate else None)
     if duedate:
         from .readme import render_readmes
 
-        render_readmes(source, duedate=f"{duedate:%Y-%m-%d %H:%M} UTC")
+        render_readmes(source, table, duedate=f"{duedate:%Y-%m-%d %H:%M} UTC")
     with Gradebook(cd.db_url, cd.course_id) as gb:
         gb.update_or_create_assignment(assignment, **({"duedate": duedate} if duedate else {}))
     echo("nbgrader generate_assignment, then publishing to the exchange...")
@@ -139,7 +148,7 @@ def release(config, assignment, force=False, duedate=None, check=True, echo=None
     generate.force = True
     generate.start()
     released = Path(cd.format_path(cd.release_directory, ".", assignment))
-    assert_no_solution(released)
+    assert_no_solution(released, table)
     run_exchange("ReleaseAssignment", config, assignment, force=force)
     return outbound
 
@@ -169,11 +178,12 @@ def _size(n):
     return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n / 1024:.0f} KiB"
 
 
-def _submittable(folder):
+def _submittable(folder, table):
     """(the files of the assignment in folder, {name: why} of everything else it holds, which is left out)."""
     if not folder.is_dir():
         raise CourseError(f"nothing to submit: no folder {folder} (run `course fetch {folder.name}` first)")
     files, skipped = [], {}
+    SUBMITTED_FILES = submitted_files(table)
     for name in SUBMITTED_FILES:
         path = folder / name
         if path.is_symlink():
@@ -190,7 +200,7 @@ def _submittable(folder):
         if path.name not in SUBMITTED_FILES and not path.name.startswith(".") and path.name not in ("__pycache__", "feedback"):
             skipped[path.name] = "not an assignment file"
     if not any(p.name.endswith(".py") and p.name != "__init__.py" for p in files):
-        raise CourseError(f"nothing to submit: {folder} holds none of {', '.join(e.file for e in EXERCISES)}")
+        raise CourseError(f"nothing to submit: {folder} holds none of {', '.join(e.file for e in table.exercises)}")
     return files, skipped
 
 
@@ -198,7 +208,7 @@ def find_submission_folder(assignment, folder=None):
     """--dir, else ./ASSIGNMENT, else the current folder when it is the assignment folder itself."""
     if folder is not None:
         return Path(folder)
-    return assignment_folder(".") or Path(assignment)
+    return assignment_folder(".", assignment) or Path(assignment)
 
 
 def submit(config, assignment, student, folder=None):
@@ -209,9 +219,9 @@ def submit(config, assignment, student, folder=None):
     """
     from nbgrader.utils import parse_utc
 
-    check_assignment(assignment)
+    table = check_assignment(assignment)
     folder = find_submission_folder(assignment, folder)
-    files, skipped = _submittable(folder)
+    files, skipped = _submittable(folder, table)
     with tempfiles.folder("submit") as tmp:
         staged = Path(tmp) / assignment
         staged.mkdir()
@@ -221,7 +231,7 @@ def submit(config, assignment, student, folder=None):
         run_exchange("Submit", config, assignment, student, assignment_dir=app_dir)
     timestamp = latest_submission_time(config, assignment, student)
     released = exchange_root(config) / coursedir(config, assignment).course_id / "outbound" / assignment
-    unchanged = [p.name for p in files if p.name in FILES[1:] and (released / p.name).is_file()
+    unchanged = [p.name for p in files if p.name in table.files[1:] and (released / p.name).is_file()
                  and p.read_text(encoding="utf-8", errors="replace").split()
                  == (released / p.name).read_text(encoding="utf-8", errors="replace").split()]
     duedate = due_date(config, assignment)
@@ -320,7 +330,7 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
     if not folders:
         raise CourseError(f"nothing to grade: no collected submissions of {assignment} (run `course collect {assignment}`)")
     by_path = {str(folder): student for student, folder in folders.items()}
-    report = run_grade(list(by_path), time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit,
+    report = run_grade(list(by_path), time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit, assignment=assignment,
                        progress=(lambda path: progress(by_path[path])) if progress else None)
     cd = coursedir(config, assignment)
     results = {}
@@ -353,7 +363,8 @@ def record_grades(gb, config, assignment, student, result, timestamp):
                 submission.timestamp = timestamp
         except MissingEntry:
             submission = gb.add_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
-        notebook = gb.find_submission_notebook(NOTEBOOK.removesuffix(".ipynb"), assignment, student)
+        notebook = gb.find_submission_notebook(notebook_name(assignments.get(assignment)).removesuffix(".ipynb"),
+                                               assignment, student)
         for exercise_id, exercise in result["exercises"].items():
             grade = gb.find_grade(exercise_id, notebook.name, assignment, student)
             grade.auto_score = exercise["score"]
@@ -375,35 +386,80 @@ def _late_penalty(config, student, submission):
     return klass(config=config).late_submission_penalty(student, submission.score, seconds)
 
 
-def grade_table(config, assignment=ASSIGNMENT):
-    """One row per student: per-exercise scores and the total, from the gradebook."""
+def _graded_assignments(gb):
+    """The tables of the assignments the gradebook holds, in the order of their ids."""
+    held = {a.name for a in gb.assignments}
+    return [a for a in assignments.all_assignments() if a.id in held]
+
+
+def gradebook_assignments(config):
+    """The ids of the assignments the course's gradebook holds (released), in the order of their ids."""
+    from nbgrader.api import Gradebook
+
+    cd = coursedir(config)
+    with Gradebook(cd.db_url, cd.course_id) as gb:
+        return [a.id for a in _graded_assignments(gb)]
+
+
+def _key(table, name, several):
+    """A column's key: the exercise id (or late_penalty, total, timestamp) alone when the gradebook holds one
+    assignment, else prefixed with the assignment's id ("decoder.gpt")."""
+    return f"{table.id}.{name}" if several else name
+
+
+def grade_table(config):
+    """One row per student: per-exercise scores of every assignment in the gradebook, the late penalty and
+    the total of each, and (with several assignments) the sum of their totals."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    cd = coursedir(config, assignment)
+    cd = coursedir(config)
     if not Path(cd.db_url.removeprefix("sqlite:///")).exists() and cd.db_url.startswith("sqlite:///"):
         raise CourseError(f"no gradebook at {cd.db_url.removeprefix('sqlite:///')}: nothing graded yet")
     rows = []
     with Gradebook(cd.db_url, cd.course_id) as gb:
-        try:
-            gb.find_assignment(assignment)
-        except MissingEntry:
-            raise CourseError(f"{assignment} is not in the gradebook") from None
+        tables = _graded_assignments(gb)
+        if not tables:
+            raise CourseError("no assignment is in the gradebook: release one with `course release ID`")
+        several = len(tables) > 1
         for student in sorted(s.id for s in gb.students):
-            try:
-                submission = gb.find_submission(assignment, student)
-            except MissingEntry:
+            row, found = {"student": student}, False
+            for table in tables:
+                key = functools.partial(_key, table, several=several)
+                try:
+                    submission = gb.find_submission(table.id, student)
+                except MissingEntry:
+                    row.update({key(e.id): None for e in table.exercises})
+                    row.update({key("late_penalty"): 0.0, key("total"): 0.0, key("timestamp"): ""})
+                    continue
+                found = True
+                notebook = submission.notebooks[0]
+                for e in table.exercises:
+                    row[key(e.id)] = gb.find_grade(e.id, notebook.name, table.id, student).score
+                row[key("late_penalty")] = submission.late_submission_penalty or 0.0
+                row[key("total")] = round(sum(row[key(e.id)] for e in table.exercises) - row[key("late_penalty")], 2)
+                row[key("timestamp")] = submission.timestamp.isoformat() if submission.timestamp else ""
+            if not found:
                 continue
-            notebook = submission.notebooks[0]
-            row = {"student": student, "timestamp": submission.timestamp.isoformat() if submission.timestamp else ""}
-            for e in EXERCISES:
-                row[e.id] = gb.find_grade(e.id, notebook.name, assignment, student).score
-            row["late_penalty"] = submission.late_submission_penalty or 0.0
-            row["total"] = round(sum(row[e.id] for e in EXERCISES) - row["late_penalty"], 2)
+            if several:
+                row["total"] = round(sum(row[f"{t.id}.total"] for t in tables), 2)
             rows.append(row)
     return rows
 
 
-def format_grades(rows, fmt, assignment=ASSIGNMENT):
+def _columns(rows):
+    """[(table, [exercise column keys], late key, total key, timestamp key)] of the assignments in rows."""
+    held = [a for a in assignments.all_assignments() if any(e.id in rows[0] or f"{a.id}.{e.id}" in rows[0]
+                                                            for e in a.exercises)] if rows else []
+    several = len(held) > 1
+    return [(t, [_key(t, e.id, several) for e in t.exercises], _key(t, "late_penalty", several),
+             _key(t, "total", several), _key(t, "timestamp", several)) for t in held]
+
+
+def _cell(value):
+    return "" if value is None else f"{value:g}"
+
+
+def format_grades(rows, fmt):
     """The grade table as text: table (for a terminal), csv, json, or a file Canvas's or Moodle's gradebook imports.
 
     canvas: Canvas's gradebook CSV (as its export writes it): Student, ID, SIS User ID, SIS Login ID,
@@ -416,29 +472,42 @@ def format_grades(rows, fmt, assignment=ASSIGNMENT):
         from .safe_text import dumps
 
         return dumps(rows, indent=1) + "\n"
-    exercises = [e.id for e in EXERCISES]
+    columns = _columns(rows)
+    several = len(columns) > 1
     if fmt == "table":
         from . import tables
 
-        # Exercises by number, so that the table fits a terminal; the legend names them.
-        headers = ["student", *(str(e.number) for e in EXERCISES), "late", "total"]
-        legend = "exercises: " + ", ".join(f"{e.number} {e.id}" for e in EXERCISES)
-        return tables.render(headers, [[r["student"], *(f"{r[e]:g}" for e in exercises),
-                                        f"{r['late_penalty']:g}", f"{r['total']:g}"] for r in rows]) + \
-            "\n\n" + tables.wrap(legend) + "\n"
+        # Exercises by number, so that the table fits a terminal; the legend names them. With several
+        # assignments, "2.3" is the second assignment's third exercise.
+        headers, cells, legend = ["student"], [], []
+        for i, (t, keys, late, total, _) in enumerate(columns, 1):
+            prefix = f"{i}." if several else ""
+            headers += [f"{prefix}{e.number}" for e in t.exercises] + [f"{prefix}late", f"{prefix}total"]
+            cells += keys + [late, total]
+            legend.append((f"{i} {t.id}: " if several else "") + "exercises: " +
+                          ", ".join(f"{e.number} {e.id}" for e in t.exercises))
+        if several:
+            headers.append("total")
+            cells.append("total")
+        text = tables.render(headers, [[r["student"], *(_cell(r[c]) for c in cells)] for r in rows])
+        return text + "\n\n" + "\n".join(tables.wrap(line) for line in legend) + "\n"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if fmt == "canvas":
-        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
-        writer.writerow(["    Points Possible", "", "", "", "", f"{MAX_SCORE:g}"])
-        writer.writerows([["", "", "", r["student"], "", f"{r['total']:g}"] for r in rows])
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(t.id for t, *_ in columns)])
+        writer.writerow(["    Points Possible", "", "", "", "", *(f"{t.max_score:g}" for t, *_ in columns)])
+        writer.writerows([["", "", "", r["student"], "", *(_cell(r[c[3]]) for c in columns)] for r in rows])
     elif fmt == "moodle":
-        writer.writerow(["Username", assignment])
-        writer.writerows([[r["student"], f"{r['total']:g}"] for r in rows])
+        writer.writerow(["Username", *(t.id for t, *_ in columns)])
+        writer.writerows([[r["student"], *(_cell(r[c[3]]) for c in columns)] for r in rows])
     else:
-        fields = ["student", *exercises, "late_penalty", "total", "timestamp"]
+        fields = ["student"] + [k for _, keys, late, total, stamp in columns for k in (*keys, late, total, stamp)]
+        if several:
+            fields.append("total")
+        else:  # one assignment: its columns as they always were
+            fields = ["student", *columns[0][1], "late_penalty", "total", "timestamp"] if columns else ["student"]
         writer.writerow(fields)
-        writer.writerows([[r[f] for f in fields] for r in rows])
+        writer.writerows([["" if r[f] is None else r[f] for f in fields] for r in rows])
     return out.getvalue()
 
 

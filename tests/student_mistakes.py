@@ -1,4 +1,4 @@
-"""Mistakes written apart from the catalog (autograder/mistakes.py), the way students write them:
+"""Mistakes written apart from the catalog (autograder/transformer/mistakes.py), the way students write them:
 other code than the catalog's patches, the same slip. Each names the catalogued mistake whose
 sentence is the truth about it, or None where no catalogued sentence is true (then none may be said).
 

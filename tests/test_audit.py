@@ -3,7 +3,7 @@ import os
 import re
 import subprocess
 
-from autograder.mistakes import MISTAKES, VARIANTS
+from autograder.transformer.mistakes import MISTAKES, VARIANTS
 from tests.helpers import COURSE, ROOT
 
 

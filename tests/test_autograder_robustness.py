@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from autograder.grade import grade
-from course_cli.assignment import BY_ID
+from tests.table import BY_ID
 
 from tests.helpers import COURSE, EXERCISES, ROOT, SOLUTIONS
 

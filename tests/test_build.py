@@ -3,7 +3,7 @@
 Each test breaks a copy of the repository the way an instructor could, and
 runs `course build -o` from that copy as a real process.
 """
-from autograder.mistakes import BY_ID as MISTAKES
+from autograder.transformer.mistakes import BY_ID as MISTAKES
 from tests.helpers import copy_repo, course_in
 
 
@@ -19,7 +19,7 @@ def test_a_build_whose_reference_loses_points_is_refused(tmp_path):
 def test_a_build_whose_stubs_score_is_refused(tmp_path):
     repo = copy_repo(tmp_path / "repo")
     # A hidden test that checks nothing: the untouched stubs pass it (and the reference keeps 100).
-    (repo / "autograder" / "hidden" / "test_warmup.py").write_text(
+    (repo / "autograder" / "transformer" / "hidden" / "test_warmup.py").write_text(
         'import pytest\n\npytestmark = pytest.mark.exercise("warmup")\n\n\n'
         '@pytest.mark.points(15)\ndef test_nothing(submission):\n    """checks nothing"""\n', encoding="utf-8")
     out = course_in(repo, "build", "-o", tmp_path / "release")

@@ -1,9 +1,9 @@
 """Feedback is true on mistakes nobody tuned the grader to (tests/student_mistakes.py): most are named
 by the catalog's true sentence, none by a false one, and each costs points in its own exercise only."""
-from autograder import mistakes
+from autograder.transformer import mistakes
 from autograder.compare import RANDOM
 from autograder.grade import grade
-from course_cli.assignment import BY_ID
+from tests.table import BY_ID
 from tests.student_mistakes import CASES
 
 

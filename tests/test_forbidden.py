@@ -10,8 +10,8 @@ import pytest
 
 from autograder.forbidden import shortcuts, watched
 from autograder.grade import grade
-from autograder.mistakes import MISTAKES, VARIANTS
-from course_cli.assignment import BY_ID, EXERCISES
+from autograder.transformer.mistakes import MISTAKES, VARIANTS
+from tests.table import BY_ID, EXERCISES
 from tests.helpers import SOLUTIONS
 
 REF = {f.name: f.read_text(encoding="utf-8") for f in SOLUTIONS.glob("*.py")}
@@ -68,7 +68,7 @@ def test_the_dodges_get_past_the_source_check():
     """Otherwise these submissions would prove nothing about the checks behind it."""
     for name, (file, text) in SUBMISSIONS.items():
         seen = text.encode("utf-8").decode("utf-8")
-        assert name == "attention_source" or shortcuts(file[:-3], seen) == [], name
+        assert name == "attention_source" or shortcuts(BY_ID[file[:-3]], seen) == [], name
     hidden = SUBMISSIONS["attention_utf7"][1].encode("utf-8").decode("utf-7")
     assert "\n        return torch.nn.functional.scaled_dot_product_attention(query" in hidden
 
@@ -76,20 +76,20 @@ def test_the_dodges_get_past_the_source_check():
 def test_honest_files_are_not_watched_and_the_dodges_are():
     """Watching makes the student's code several times slower: only files that reach torch by a
     route the source check cannot follow pay for it (see benchmarks/watch.py)."""
-    for entry in [*VARIANTS, *(m for m in MISTAKES if not shortcuts(m.exercise, m.source()))]:
-        assert not watched(entry.exercise, entry.source()), entry.id
+    for entry in [*VARIANTS, *(m for m in MISTAKES if not shortcuts(BY_ID[m.exercise], m.source()))]:
+        assert not watched(BY_ID[entry.exercise], entry.source()), entry.id
     for e in EXERCISES:
-        assert not watched(e.id, REF[e.file])
+        assert not watched(e, REF[e.file])
     for name, (file, text) in SUBMISSIONS.items():
         if name not in ("attention_source", "attention_utf7"):
-            assert watched(file[:-3], text), name
+            assert watched(BY_ID[file[:-3]], text), name
 
 
 def test_the_source_check_finds_names_aliases_and_strings():
-    assert shortcuts("attention", REF["attention.py"]) == []
-    assert shortcuts("transformer_block", REF["transformer_block.py"]) == []
-    assert shortcuts("bert", "from torch.nn import TransformerEncoderLayer\n") == ["TransformerEncoderLayer"]
-    assert shortcuts("multi_head", "import torch.nn.functional as G\ny = getattr(G, 'scaled_dot_product_attention')\n") \
+    assert shortcuts(BY_ID["attention"], REF["attention.py"]) == []
+    assert shortcuts(BY_ID["transformer_block"], REF["transformer_block.py"]) == []
+    assert shortcuts(BY_ID["bert"], "from torch.nn import TransformerEncoderLayer\n") == ["TransformerEncoderLayer"]
+    assert shortcuts(BY_ID["multi_head"], "import torch.nn.functional as G\ny = getattr(G, 'scaled_dot_product_attention')\n") \
         == ["scaled_dot_product_attention"]
 
 
@@ -114,7 +114,7 @@ def report(tmp_path_factory):
 def test_honest_submissions_keep_full_marks_beside_them(report, name):
     """The shims' own F.scaled_dot_product_attention and F.layer_norm never count against a student,
     watched or not."""
-    assert name == "clean" or watched("multi_head", HONEST[name][1])
+    assert name == "clean" or watched(BY_ID["multi_head"], HONEST[name][1])
     assert report[name]["score"] == 100, report[name]
 
 

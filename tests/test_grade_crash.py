@@ -10,9 +10,9 @@ import time
 import pytest
 
 from autograder.grade import grade as check
-from autograder.mistakes import MISTAKES
+from autograder.transformer.mistakes import MISTAKES
 from course_cli import workflow
-from course_cli.assignment import EXERCISES
+from tests.table import EXERCISES
 from course_cli.nbcourse import load_config
 from tests.helpers import SOLUTIONS
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from autograder.grade import grade
 from autograder.sandbox.zygote import NAME as ZYGOTE_NAME
-from course_cli.assignment import MAX_SCORE
+from tests.table import MAX_SCORE
 from course_cli.cli import main
 
 from tests.helpers import SOLUTIONS, hand_in
@@ -211,7 +211,7 @@ def test_the_gradescope_runner_says_so_and_exits_non_zero_when_the_machinery_nev
     from course_cli.gradescope import export_gradescope
     from tests.test_gradescope import environment, run_setup, unpack
 
-    root = unpack(export_gradescope(tmp_path / "autograder.zip"), tmp_path / "autograder")
+    root = unpack(export_gradescope("transformer", tmp_path / "autograder.zip"), tmp_path / "autograder")
     for file in SOLUTIONS.glob("*.py"):
         (root / "submission" / file.name).write_bytes(file.read_bytes())
     (root / "submission" / "positional_encoding.py").write_text(SLEEPER + (SOLUTIONS / "positional_encoding.py").read_text())

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autograder import gradescope_run
+from course_cli import gradescope_run
 from autograder.grade import grade
-from autograder.mistakes import BY_ID as MISTAKES
-from course_cli.assignment import EXERCISES, MAX_SCORE
+from autograder.transformer.mistakes import BY_ID as MISTAKES
+from tests.table import EXERCISES, MAX_SCORE
 from course_cli.cmd_export import export
 from course_cli.gradescope import export_gradescope, parse_late_policy
 from tests.helpers import EXERCISES as STUBS
@@ -84,7 +84,7 @@ def run_setup(root):
 @pytest.fixture(scope="module")
 def zips(tmp_path_factory):
     folder = tmp_path_factory.mktemp("zips")
-    plain = export_gradescope(folder / "autograder.zip")
+    plain = export_gradescope("transformer", folder / "autograder.zip")
     cli = folder / "cli" / "autograder.zip"
     result = CliRunner().invoke(export, ["gradescope", "transformer", "-o", str(cli), "--visibility", "visible",
                                          "--late-policy", "penalty_per_day=10,grace_minutes=15"])
@@ -150,10 +150,11 @@ def test_zip_layout(zips):
             setup = archive.read("setup.sh").decode()
         assert {"setup.sh", "run_autograder", "requirements.txt", "gradescope.json"} <= names
         assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
-        assert "autograder/gradescope_run.py" in names and "autograder/grade.py" in names
-        assert any(n.startswith("autograder/hidden/test_") for n in names)
+        assert "course_cli/gradescope_run.py" in names and "autograder/grade.py" in names
+        assert any(n.startswith("autograder/transformer/hidden/test_") for n in names)
         assert {f"solutions/transformer/{e.file}" for e in EXERCISES} <= names
-        assert "course_cli/public/test_public.py" in names and "course_cli/assignment.py" in names
+        assert "course_cli/public/transformer/test_public.py" in names
+        assert "course_core/assignments/transformer.json" in names and "course_core/stubs.py" in names
         assert not any(n.startswith(("exercises/", "tests/")) or "__pycache__" in n for n in names)
         assert "torch==2.13.0" in requirements.splitlines()
         assert "--index-url https://download.pytorch.org/whl/cpu" in setup
@@ -238,8 +239,8 @@ def test_results_are_private_to_root_when_run_as_root(runs):
     if os.geteuid() != 0:
         pytest.skip("the autograder only restricts permissions when it runs as root, as on Gradescope")
     assert (root / "source" / "solutions").stat().st_mode & 0o077 == 0
-    assert (root / "source" / "autograder" / "hidden").stat().st_mode & 0o077 == 0
-    assert (root / "source" / "autograder" / "mistakes.py").stat().st_mode & 0o077 == 0
+    assert (root / "source" / "autograder" / "transformer" / "hidden").stat().st_mode & 0o077 == 0
+    assert (root / "source" / "autograder" / "transformer" / "mistakes.py").stat().st_mode & 0o077 == 0
     assert (root / "results").stat().st_mode & 0o077 == 0
     assert (root / "source" / "autograder" / "sandbox").stat().st_mode & 0o005 == 0o005
 
@@ -290,7 +291,7 @@ def test_export_of_an_unknown_assignment_is_one_line(tmp_path):
 
 
 def test_the_upload_is_found_flat_in_a_folder_or_in_a_zip(tmp_path):
-    from course_cli.assignment import FILES
+    from tests.table import FILES
 
     def collect(upload):
         scratch = tmp_path / f"scratch-{len(list(tmp_path.iterdir()))}"

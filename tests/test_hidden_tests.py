@@ -3,10 +3,10 @@ import ast
 
 import pytest
 
-from course_cli.assignment import EXERCISES
+from tests.table import EXERCISES
 from tests.helpers import ROOT
 
-HIDDEN = ROOT / "autograder" / "hidden"
+HIDDEN = ROOT / "autograder" / "transformer" / "hidden"
 
 
 def points_of(path):

@@ -1,7 +1,7 @@
 """Lines a student reads, in Chinese, English or both."""
 import pytest
 
-from autograder import mistakes
+from autograder.transformer import mistakes
 from course_cli.i18n import CAPTIONS, LANGUAGES, TEMPLATES, localize, localize_report, phrases
 
 EXCERPT = ("at [0][0, 2, 2, 3] (example 0, head 2, query 2, column 3): yours 1.29956, expected 2.25649 (largest difference 0.957)\n"

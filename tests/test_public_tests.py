@@ -1,4 +1,4 @@
-"""`course test`: the public tests (course_cli/public/test_public.py) and their runner."""
+"""`course test`: the public tests (course_cli/public/transformer/test_public.py) and their runner."""
 import ast
 import re
 import shutil
@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from course_cli.assignment import EXERCISES
-from course_cli.public_tests import TEST_FILE, find_assignment, format_table, run_public_tests
+from tests.table import EXERCISES
+from course_cli.public_tests import PUBLIC, find_assignment, format_table, run_public_tests
+
+TEST_FILE = PUBLIC / "transformer" / "test_public.py"
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions" / "transformer"

@@ -3,13 +3,13 @@ import re
 
 import pytest
 
-from course_cli.assignment import EXERCISES, MAX_SCORE
+from tests.table import TABLE, EXERCISES, MAX_SCORE
 from course_cli.readme import render_readmes
 
 
 @pytest.fixture
 def readmes(tmp_path):
-    paths = render_readmes(tmp_path)
+    paths = render_readmes(tmp_path, TABLE)
     assert [p.name for p in paths] == ["README.md", "README.zh.md"]
     for p in paths:
         assert p.is_file()

@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
-from autograder.artifacts import reference as reference_artifacts
-from autograder.mistakes import BY_ID as MISTAKES
-from course_cli.assignment import EXERCISES, MAX_SCORE
+from autograder.transformer.artifacts import reference as reference_artifacts
+from autograder.transformer.mistakes import BY_ID as MISTAKES
+from tests.table import EXERCISES, MAX_SCORE
 from course_cli.report import count_mistakes, render_feedback, render_summary
 from tests.helpers import ROOT
 
@@ -166,8 +166,8 @@ def test_reference_artifacts_shape(artifacts):
 
 def test_a_feedback_page_shows_the_students_own_table_and_curves(make_submission, tmp_path):
     """Graded in the sandbox: the page's data are what the student's mistakes compute, not the reference's."""
-    from autograder.artifacts import EMBED, LAST, MAX_LEN, TOTAL, WARMUP, collect
-    from autograder.mistakes import mutant
+    from autograder.transformer.artifacts import EMBED, LAST, MAX_LEN, TOTAL, WARMUP, collect
+    from autograder.transformer.mistakes import mutant
 
     pe_slip, warmup_slip = MISTAKES["positional_encoding.sin_cos_swapped"], MISTAKES["warmup.cosine_full_period"]
     folder = make_submission("slips", {"positional_encoding.py": pe_slip.source(), "warmup.py": warmup_slip.source()})

@@ -14,7 +14,7 @@ from autograder.pool import Zygote
 from autograder.remote import SandboxError, SandboxFailure
 from autograder.sandbox import limits
 from autograder.session import Fatal, Session
-from course_cli.assignment import BY_ID
+from tests.table import BY_ID
 
 from tests.helpers import ROOT, SOLUTIONS
 
@@ -276,7 +276,7 @@ def test_child_cannot_read_the_solutions_nor_the_autograder(layer, tmp_path):
     assert probe.read(str(solution)) == closed
     assert probe.listdir(str(SOLUTIONS)) == closed
     assert probe.read(str(ROOT / "autograder" / "grade.py")) == closed
-    assert probe.read(str(ROOT / "autograder" / "hidden" / "test_attention.py")) == closed
+    assert probe.read(str(ROOT / "autograder" / "transformer" / "hidden" / "test_attention.py")) == closed
     # (with a venv inside the repository, as here and in CI, the repository's folder exists, holding only
     # the path to the venv, and Landlock keeps it unlisted)
     assert probe.listdir(str(ROOT)) in (closed, "PermissionError")
@@ -318,7 +318,7 @@ needs_ns = pytest.mark.skipif(not NS, reason=f"no namespaces here: {limits.plan(
 
 @needs_ns
 def test_child_cannot_see_the_answers_exist_nor_change_a_file_outside_its_scratch(probe):
-    for path in (SOLUTIONS, SOLUTIONS / "attention.py", ROOT / "autograder" / "hidden", ROOT / "autograder",
+    for path in (SOLUTIONS, SOLUTIONS / "attention.py", ROOT / "autograder" / "transformer" / "hidden", ROOT / "autograder",
                  tempfile.gettempdir(), "/home", "/etc/passwd"):
         assert probe.stat(str(path)) == "ENOENT", path
     library = os.__file__  # in the Python installation: a read-only mount of it

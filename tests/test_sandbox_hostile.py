@@ -21,7 +21,7 @@ import pytest
 
 from autograder.grade import grade
 from autograder.sandbox.limits import isolation, plan
-from course_cli.assignment import BY_ID, EXERCISES
+from tests.table import BY_ID, EXERCISES
 
 from tests.helpers import ROOT, SOLUTIONS
 
@@ -109,7 +109,7 @@ def _hunt():
     for obj in gc.get_objects():
         if isinstance(obj, type) and obj.__name__ == "MultiHeadedAttention" and obj.__module__ != __name__:
             return obj
-    for name in ("solutions.transformer.multi_head", "autograder.hidden.conftest"):
+    for name in ("solutions.transformer.multi_head", "autograder.transformer.hidden.conftest", "autograder.fixtures"):
         try:
             __import__(name)
             return sys.modules["solutions.transformer.multi_head"].MultiHeadedAttention
@@ -284,7 +284,7 @@ if _others:
 
 def isolation_cases(canary, submissions_root, sockets):
     outside = [os.path.join(canary, "private"), canary, str(SOLUTIONS / "attention.py")]
-    answers = [str(SOLUTIONS), str(SOLUTIONS / "attention.py"), str(ROOT / "autograder" / "hidden"),
+    answers = [str(SOLUTIONS), str(SOLUTIONS / "attention.py"), str(ROOT / "autograder" / "transformer" / "hidden"),
                os.path.join(submissions_root, "clean_first", "transformer", "attention.py"),
                os.path.join(submissions_root, "clean_first")]
     if not NAMESPACES:  # the kernel refuses them: these attacks work (the README says so), so they are not tried

@@ -3,10 +3,10 @@ what a submission there can find (its package folder, its working folder, the
 search path outside the Python installation, the files of every loaded module).
 
 The reference files are the only ones that carry solution markers; the
-stand-ins (autograder/shims/) carry none.
+stand-ins (autograder/transformer/shims/) carry none.
 """
 from autograder.grade import grade
-from course_cli.assignment import BY_ID, EXERCISES
+from tests.table import BY_ID, EXERCISES
 from tests.helpers import SOLUTIONS
 
 SCAN = '''

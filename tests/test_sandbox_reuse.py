@@ -12,7 +12,7 @@ import pytest
 from autograder import session as session_module
 from autograder.grade import grade
 from autograder.sandbox.limits import isolation
-from course_cli.assignment import BY_ID, EXERCISES, MAX_SCORE
+from tests.table import BY_ID, EXERCISES, MAX_SCORE
 
 from tests.helpers import SOLUTIONS
 

@@ -1,4 +1,4 @@
-"""The shims (autograder/shims/) stand in for the reference siblings: same names, same state, same numbers."""
+"""The shims (autograder/transformer/shims/) stand in for the reference siblings: same names, same state, same numbers."""
 import importlib
 import shutil
 import sys
@@ -8,11 +8,11 @@ import torch
 from torch import nn
 
 from autograder import forbidden, workspace
-from course_cli.assignment import ASSIGNMENT, BY_ID, EXERCISES
+from tests.table import ASSIGNMENT, BY_ID, EXERCISES
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SOLUTIONS
 
-SHIMS = ROOT / "autograder" / "shims"
+SHIMS = ROOT / "autograder" / "transformer" / "shims"
 TOL = dict(atol=1e-12, rtol=1e-12)
 
 
@@ -21,7 +21,7 @@ def ref(name):
 
 
 def shim(name):
-    return importlib.import_module(f"autograder.shims.{name}")
+    return importlib.import_module(f"autograder.transformer.shims.{name}")
 
 
 def randn(*shape, seed):
@@ -59,9 +59,9 @@ def padding(lengths, L, square=False, dtype=torch.bool):
 
 
 def test_every_file_has_a_shim_and_no_shim_is_the_reference():
-    assert sorted(p.name for p in SHIMS.glob("*.py")) == sorted(p.name for p in workspace.REFERENCE.glob("*.py"))
+    assert sorted(p.name for p in SHIMS.glob("*.py")) == sorted(p.name for p in SOLUTIONS.glob("*.py"))
     for path in SHIMS.glob("*.py"):
-        reference = (workspace.REFERENCE / path.name).read_text(encoding="utf-8")
+        reference = (SOLUTIONS / path.name).read_text(encoding="utf-8")
         assert path.read_text(encoding="utf-8") != reference
         assert "BEGIN SOLUTION" not in path.read_text(encoding="utf-8")
 
@@ -70,7 +70,7 @@ def test_the_shims_of_attention_and_layer_norm_are_forbidden_shortcuts():
     # Copied into a submission, they score 0: no use to a student who reads them.
     for exercise, file in (("attention", "attention.py"), ("multi_head", "attention.py"), ("multi_head", "multi_head.py"),
                            ("transformer_block", "transformer_block.py")):
-        assert forbidden.shortcuts(exercise, (SHIMS / file).read_text(encoding="utf-8")), (exercise, file)
+        assert forbidden.shortcuts(BY_ID[exercise], (SHIMS / file).read_text(encoding="utf-8")), (exercise, file)
 
 
 Q, K, V = randn(2, 3, 4, 8, seed=1), randn(2, 3, 4, 8, seed=2), randn(2, 3, 4, 8, seed=3)
@@ -153,7 +153,7 @@ def test_positional_embedding_is_bit_for_bit():
 def test_each_reference_file_works_among_the_shims(exercise, tmp_path):
     """What the sandbox does: the exercise's file (here the reference's) beside the shims. Its classes
     give the reference's numbers."""
-    source = (workspace.REFERENCE / BY_ID[exercise].file).read_text(encoding="utf-8")
+    source = (SOLUTIONS / BY_ID[exercise].file).read_text(encoding="utf-8")
     files = workspace.package_files(BY_ID[exercise], source)
     later = {f"{ASSIGNMENT}/{e.file}" for e in EXERCISES if e.number > BY_ID[exercise].number}
     assert not later & files.keys()  # no working version of an exercise not graded yet

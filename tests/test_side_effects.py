@@ -1,10 +1,10 @@
 """Which student files make the next exercise's child check everything (autograder/side_effects.py)."""
 import pytest
 
-from autograder.mistakes import MISTAKES, VARIANTS
+from autograder.transformer.mistakes import MISTAKES, VARIANTS
 from autograder.side_effects import flagged
 from autograder.workspace import stub_source
-from course_cli.assignment import EXERCISES
+from tests.table import EXERCISES
 
 from tests.helpers import SOLUTIONS
 

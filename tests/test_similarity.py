@@ -11,9 +11,12 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from autograder.mistakes import BY_ID as PATCHES
+from autograder.transformer.mistakes import BY_ID as PATCHES
 from course_cli.cmd_similarity import similarity as similarity_command
-from course_cli.similarity import EXERCISE_FILES, format_pairs, similar_pairs
+from course_cli.similarity import format_pairs, similar_pairs
+from tests.table import FILES
+
+EXERCISE_FILES = FILES[1:]
 from tests.helpers import EXERCISES, SOLUTIONS
 
 

@@ -3,14 +3,15 @@ import filecmp
 
 import pytest
 
-from course_cli.stubs import MarkerError, strip_solutions
+from course_core.stubs import MarkerError, strip_solutions
 from tests.helpers import EXERCISES, SOLUTIONS
+from tests.table import TABLE
 
 
 def test_committed_exercises_equal_a_fresh_generation(tmp_path):
     from course_cli.build import regenerate_exercises
 
-    fresh = regenerate_exercises(tmp_path / "transformer")
+    fresh = regenerate_exercises(TABLE, tmp_path / "transformer")
     committed = sorted(p.name for p in EXERCISES.iterdir() if p.name != "__pycache__")
     assert sorted(p.name for p in fresh.iterdir()) == committed
     _, mismatch, errors = filecmp.cmpfiles(fresh, EXERCISES, committed, shallow=False)
@@ -41,7 +42,7 @@ def test_hint_in_chinese_after_a_double_bar_becomes_its_own_todo_line():
 
 
 def test_every_stub_todo_and_docstring_has_its_chinese():
-    from course_cli.assignment import EXERCISES
+    from tests.table import EXERCISES
     from tests.helpers import ROOT
     for e in EXERCISES:
         text = (ROOT / "exercises" / "transformer" / e.file).read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Temporary folders never outlive the command that made them (course_cli/tempfiles.py).
+"""Temporary folders never outlive the command that made them (course_core/tempfiles.py).
 
 Each test has a private TMPDIR, empty at its start, and runs the real commands
 (`course check`, `course grade`, `course demo`; `course audit` in test_audit.py)
@@ -14,8 +14,9 @@ import time
 
 import pytest
 
-from autograder import mistakes
-from course_cli import tempfiles, workflow
+from autograder.transformer import mistakes
+from course_cli import workflow
+from course_core import tempfiles
 from course_cli.nbcourse import load_config
 from tests.helpers import COURSE, ROOT, SOLUTIONS
 
@@ -30,7 +31,7 @@ def python(code, env=None, **kw):
 
 MAKE_AND_WAIT = """
     import sys, time
-    from course_cli import tempfiles
+    from course_core import tempfiles
     tempfiles.interrupt_on_sigterm()
     path = tempfiles.mkdtemp("probe")
     (path / "answer.py").write_text("secret")
@@ -76,7 +77,7 @@ def test_the_next_run_sweeps_a_killed_runs_folder_and_nothing_else(private_tmpdi
         if other_user:
             os.chown(forged, 65534, 65534)
         assert os.path.isdir(stale)
-        sweeper = python("from course_cli import tempfiles; print(tempfiles.mkdtemp('probe'))")
+        sweeper = python("from course_core import tempfiles; print(tempfiles.mkdtemp('probe'))")
         out, err = sweeper.communicate(timeout=60)
         assert sweeper.returncode == 0, err
         assert not os.path.exists(stale)  # the SIGKILLed run's folder is gone

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autograder.mistakes import BY_ID as MISTAKES
-from course_cli.assignment import EXERCISES
+from autograder.transformer.mistakes import BY_ID as MISTAKES
+from tests.table import EXERCISES, TABLE
 from course_cli.cli import main
 from course_cli.workflow import _solution_lines
 from tests.helpers import SOLUTIONS
@@ -79,7 +79,7 @@ def cycle(tmp_path_factory):
 
 def test_no_solution_text_reaches_release_or_exchange(cycle):
     root, course_dir, exchange, _ = cycle
-    lines = _solution_lines()
+    lines = _solution_lines(TABLE)
     assert len(lines) > 30
     # Everything released: nbgrader's release folder and the exchange's outbound (inbound holds alice's work).
     for folder in (course_dir / "release", exchange / COURSE_ID / "outbound"):

@@ -7,16 +7,17 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from autograder.mistakes import BY_ID as MISTAKES
+from autograder.transformer.mistakes import BY_ID as MISTAKES
 from course_cli import workflow
 from course_cli.nbcourse import coursedir, load_config
 from tests.helpers import COURSE, ROOT, SOLUTIONS, copy_repo, course_in
+from tests.table import TABLE
 
 
 def test_release_refuses_a_folder_holding_solution_text(tmp_path):
     repo = copy_repo(tmp_path / "repo")
-    leaked = sorted(workflow._solution_lines())[0]
-    with open(repo / "course_cli" / "public" / "test_public.py", "a", encoding="utf-8") as f:
+    leaked = sorted(workflow._solution_lines(TABLE))[0]
+    with open(repo / "course_cli" / "public" / "transformer" / "test_public.py", "a", encoding="utf-8") as f:
         f.write(f"\n# a hint for the students: {leaked}\n")  # the public tests are released as they are
     out = course_in(repo, "init", tmp_path / "course", "--course-id", "leak101", "--exchange", tmp_path / "exchange")
     assert out.returncode == 0, out.stderr

@@ -59,7 +59,8 @@ def test_a_students_control_characters_are_escaped_in_the_table_and_the_json(sub
 
 def test_a_submission_path_that_is_a_symlink_is_refused_by_the_workspace(tmp_path):
     from autograder.workspace import SubmissionError, package_dir
+    from tests.table import TABLE
 
     (tmp_path / "link").symlink_to(SOLUTIONS.parent)
     with pytest.raises(SubmissionError, match="symbolic link"):
-        package_dir(tmp_path / "link")
+        package_dir(tmp_path / "link", TABLE)

@@ -126,10 +126,11 @@ class Server:
         self.objects[handle] = obj
         self.ids[id(obj)] = handle
 
-    def enter(self, files, name, everything=True, watch=False):
+    def enter(self, files, name, everything=True, watch=()):
         """Forget the last exercise, write this one's package (files: {path: text}) into the
         exercise folder, emptied first, and import `name` from there. everything: check all
-        of Baseline.changed, not only its cheap part; watch: run the exercise under watch.Watcher."""
+        of Baseline.changed, not only its cheap part; watch: the exercise's forbidden names, to run it
+        under watch.Watcher (empty: unwatched)."""
         if self.entered:
             if _company():
                 raise Tainted("a thread or process the last exercise started is still running")

@@ -13,7 +13,7 @@ with pivot_root (the old root is detached, so nothing of it stays reachable):
 - read-only bind mounts of `plan["roots"]` (the Python installation, the
   system libraries: see limits.readable_roots) at their own paths; the folders
   above them are empty folders of the tmpfs, so the repository, `solutions/`,
-  `autograder/hidden/`, other submissions, /tmp and the homes do not exist;
+  `autograder/<id>/hidden/`, other submissions, /tmp and the homes do not exist;
 - /dev/null, /dev/zero, /dev/random and /dev/urandom, bound from the host;
 - a /proc of its own PID namespace (no other process is in it);
 - /scratch, its only writable folder: a tmpfs of `scratch_bytes` (64 MiB by

@@ -36,17 +36,25 @@ NAMES = {"scaled_dot_product_attention": "scaled_dot_product_attention",
          "_scaled_dot_product_": "scaled_dot_product_attention", "_safe_softmax": "scaled_dot_product_attention",
          "_native_multi_head_attention": "MultiheadAttention", "_transformer_encoder_layer_fwd": "TransformerEncoderLayer",
          "layer_norm": "layer_norm", "native_layer_norm": "layer_norm"}
-ATTENTION = ("scaled_dot_product_attention", "_scaled_dot_product_", "_safe_softmax", "_native_multi_head_attention",
-             "_transformer_encoder_layer_fwd")
-LAYER_NORM = ("layer_norm", "native_layer_norm", "_transformer_encoder_layer_fwd")
-# exercise id -> aten operator names (or name prefixes) that its own code may not run
+FUSED_ATTENTION = ("scaled_dot_product_attention", "_scaled_dot_product_", "_safe_softmax")
+FUSED_LAYER_NORM = ("layer_norm", "native_layer_norm")
+# forbidden name (as an assignment's table lists it) -> the aten operators (or name prefixes) it runs as.
+# The encoder layer's fast path is a fused multi-head attention too.
 OPS = {
-    "attention": ATTENTION,
-    "multi_head": ATTENTION,
-    "transformer_block": LAYER_NORM,
-    "bert": ("_transformer_encoder_layer_fwd",),
+    "scaled_dot_product_attention": FUSED_ATTENTION,
+    "MultiheadAttention": ("_native_multi_head_attention", "_transformer_encoder_layer_fwd"),
+    "multi_head_attention_forward": ("_native_multi_head_attention", "_transformer_encoder_layer_fwd"),
+    "LayerNorm": FUSED_LAYER_NORM,
+    "layer_norm": FUSED_LAYER_NORM,
+    "native_layer_norm": FUSED_LAYER_NORM,
+    "TransformerEncoderLayer": ("_transformer_encoder_layer_fwd",),
+    "TransformerEncoder": ("_transformer_encoder_layer_fwd",),
 }
 
+
+def operators(forbidden):
+    """The aten operators (or name prefixes) that the forbidden names run as, each once."""
+    return tuple(dict.fromkeys(op for name in forbidden for op in OPS.get(name, ())))
 
 class ForbiddenShortcut(Exception):
     """The exercise's own code ran an operator the exercise forbids (the judge's one line)."""
@@ -59,10 +67,11 @@ class Watcher(TorchDispatchMode):
         self.folder, self.shims = os.sep, set()
         self.used = None  # the message, once the exercise has run a forbidden operator
 
-    def exercise(self, folder, module_name, files, watch=True):
+    def exercise(self, folder, module_name, files, watch=()):
         """Watch the exercise `module_name` ("transformer.attention"), whose package `files`
-        ({path: text}, as Server.enter writes them) are in folder; watch=False: not at all."""
-        self.ops = tuple(OPS.get(module_name.split(".")[-1], ())) if watch else ()
+        ({path: text}, as Server.enter writes them) are in folder, for the operators of the forbidden
+        names `watch` (the exercise's, from its assignment's table); watch=(): not at all."""
+        self.ops = operators(watch or ())
         self.folder = os.path.join(folder, "")
         own = module_name.replace(".", "/") + ".py"
         self.shims = {os.path.join(folder, p) for p in files if p != own and not p.endswith("__init__.py")}

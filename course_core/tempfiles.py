@@ -9,8 +9,8 @@ outright (SIGKILL) cannot clean up, so each run first removes the folders that
 *dead* runs of the *same* user left behind: never another user's, never an
 unmarked folder, never a live run's.
 
-Lives in course_cli (not autograder) because both packages use it and
-autograder already imports course_cli.
+Lives in course_core because course_cli and autograder both use it (and the
+students' wheel needs it, for `course submit`).
 """
 import atexit
 import contextlib

@@ -21,7 +21,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .assignment import BY_ID
+from . import assignments
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_STUB, END_STUB = "### BEGIN STUB", "### END STUB"
@@ -117,11 +117,14 @@ def strip_solutions(source, number, stem, filename="<source>"):
     return "".join(out)
 
 
-def generate(master_dir, out_dir):
-    """Write the students' version of every file of master_dir into out_dir; returns the files written."""
+def generate(master_dir, out_dir, assignment=None):
+    """Write the students' version of every file of master_dir into out_dir; returns the files written.
+
+    assignment: its table (default: the one master_dir is named after, solutions/<id>)."""
     master_dir, out_dir = Path(master_dir), Path(out_dir)
     if not master_dir.is_dir():
         raise FileNotFoundError(f"no master folder at {master_dir}")
+    BY_ID = (assignment or assignments.get(master_dir.name)).by_id
     rendered = {}
     for path in sorted(master_dir.glob("*.py")):
         exercise = BY_ID.get(path.stem)

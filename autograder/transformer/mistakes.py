@@ -1,54 +1,9 @@
-"""The catalog: known mistakes, and equivalent ways of writing a correct answer.
-
-Each entry is a patch of the reference file. A mistake's patch reproduces it,
-so that (1) feedback can name it when the student's answer equals the
-patched reference's, and (2) `course audit` can prove that it loses points in
-its own exercise only, with this sentence. A variant's patch is a correct
-rewrite that must keep full marks.
+"""The catalog of the `transformer` assignment: known mistakes, and equivalent ways of writing a
+correct answer (what an entry is: autograder/catalog.py).
 """
-import importlib
-import importlib.abc
-import importlib.util
-import re
-import sys
-from dataclasses import dataclass
-from functools import lru_cache
+from autograder.catalog import maker, mutant  # noqa: F401 (mutant: the catalog's patched reference)
 
-from course_cli.assignment import BY_ID as EXERCISES
-
-from .workspace import REFERENCE
-
-
-@dataclass(frozen=True)
-class Patch:
-    id: str  # "<exercise id>.<name>"
-    sentence: str  # what the student is told (a mistake), or what the rewrite does (a variant)
-    patch: tuple  # (old, new) pairs applied to the reference file, each old found exactly once
-    error: str = ""  # a regex on "Type: message" of the exception this mistake raises
-
-    @property
-    def exercise(self):
-        return self.id.split(".")[0]
-
-    @property
-    def zh(self):
-        """The sentence in Chinese (ZH below; every mistake has one)."""
-        return ZH.get(self.id, "")
-
-    def error_matches(self, exc):
-        return re.search(self.error, f"{exc.type}: {exc.message}") is not None
-
-    def source(self):
-        text = (REFERENCE / EXERCISES[self.exercise].file).read_text(encoding="utf-8")
-        for old, new in self.patch:
-            if text.count(old) != 1:
-                raise ValueError(f"{self.id}: {old!r} occurs {text.count(old)} times in the reference")
-            text = text.replace(old, new)
-        return text
-
-
-def M(id, sentence, *patch, error=""):
-    return Patch(id, sentence, tuple(patch), error)
+M = maker(__name__)
 
 
 # Shared sentences, where several slips come to the same thing for the student.
@@ -562,40 +517,3 @@ BY_ID = {m.id: m for m in MISTAKES + VARIANTS}
 
 def for_exercise(exercise_id):
     return [m for m in MISTAKES if m.exercise == exercise_id]
-
-
-class _InMemory(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports the mutant packages from source text held here: nothing is written to disk."""
-
-    def __init__(self):
-        self.sources = {}  # module name -> (file name shown in tracebacks, source text, whether a package)
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname not in self.sources:
-            return None
-        return importlib.util.spec_from_loader(fullname, self, origin=self.sources[fullname][0],
-                                               is_package=self.sources[fullname][2])
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        filename, text, _ = self.sources[module.__name__]
-        exec(compile(text, filename, "exec"), module.__dict__)
-
-
-_memory = _InMemory()
-
-
-@lru_cache(maxsize=None)
-def mutant(patch):
-    """The reference package with one file patched, imported in this (the judge's) process from memory."""
-    name = "_course_mutant_" + re.sub(r"\W", "_", patch.id)
-    if _memory not in sys.meta_path:
-        sys.meta_path.append(_memory)
-    for file in sorted(REFERENCE.glob("*.py")):
-        text = patch.source() if file.name == EXERCISES[patch.exercise].file else file.read_text(encoding="utf-8")
-        package = file.name == "__init__.py"
-        module = name if package else f"{name}.{file.stem}"
-        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)
-    return importlib.import_module(f"{name}.{patch.exercise}")

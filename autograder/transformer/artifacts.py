@@ -1,14 +1,16 @@
-"""The data behind a feedback page's pictures, computed from the student's own code in the sandbox.
+"""The data behind the `transformer` feedback page's pictures, computed from the student's own code in
+the sandbox.
 
 Returns the artifacts dict that course_cli.report.render_feedback draws: the
 student's positional-encoding table beside the reference's, and the student's
 warmup curves over the reference's.
 """
-from course_cli.assignment import BY_ID
+from autograder.compare import Wrong
+from autograder.remote import SandboxError, StudentError
+from autograder.session import Session
+from course_core import assignments
 
-from .compare import Wrong
-from .remote import SandboxError, StudentError
-from .session import Session
+BY_ID = assignments.get("transformer").by_id
 
 EMBED, MAX_LEN = 16, 50
 WARMUP, TOTAL, LAST = 10, 100, 120

@@ -1,14 +1,14 @@
 """The Gradescope runner: grade $AUTOGRADER_ROOT/submission, write results/results.json.
 
-    python -m autograder.gradescope_run           # what run_autograder calls, for each submission
-    python -m autograder.gradescope_run --setup   # setup.sh's Python part, once per image
+    python -m course_cli.gradescope_run           # what run_autograder calls, for each submission
+    python -m course_cli.gradescope_run --setup   # setup.sh's Python part, once per image
 
 It lives in the exported zip (see course_cli/gradescope.py, which also cites the parts
 of Gradescope's documentation this follows), in $AUTOGRADER_ROOT/source (default
 /autograder/source). For each submission it:
 
-1. finds the assignment in the upload: the files at its top, or in a `transformer/`
-   (or any) folder up to two levels down, or in a single uploaded .zip; copies the
+1. finds the assignment (gradescope.json's) in the upload: the files at its top, or in a
+   folder named after it (or any folder) up to two levels down, or in a single uploaded .zip; copies the
    assignment's regular files (no symbolic links, at most 1 MiB each) to a scratch folder;
 2. grades them with autograder.grade.grade, the function `course check` uses, so the
    score is the same; each hidden test becomes one Gradescope test (name, number such as
@@ -48,7 +48,20 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "transformer"
+
+
+def _configured_assignment():
+    """The id of the assignment the zip grades: gradescope.json's (written at export), else the only one."""
+    path = SOURCE / "gradescope.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8")).get("assignment")
+    from course_core import assignments
+
+    only = assignments.only()
+    return only.id if only else None
+
+
+ASSIGNMENT = _configured_assignment()
 MAX_FILE = 1 << 20
 PUBLIC_TIMEOUT = 240.0
 # Readable by the sandbox's unprivileged children; everything else in source/ is not.
@@ -105,7 +118,7 @@ def _subfolders(folder):
 
 
 def find_assignment(upload, files):
-    """The folder of the upload holding the assignment's files: the shallowest one, a `transformer` one first."""
+    """The folder of the upload holding the assignment's files: the shallowest one, one named after the assignment first."""
     level = [upload]
     for _ in range(3):  # the upload itself, then one and two folders down
         found = [f for f in level if _holds_assignment(f, files)]
@@ -142,7 +155,7 @@ def _unzip_single(upload, scratch):
 
 
 def collect_submission(upload, scratch, files):
-    """Copy the assignment's files from the upload to scratch/submission/transformer.
+    """Copy the assignment's files from the upload to scratch/submission/<id>.
 
     Returns (that folder, notes for the student). Raises SubmissionProblem when the
     upload holds none of the assignment's files.
@@ -237,14 +250,14 @@ def student_user():
 
 def run_public(submission_dir, exercises):
     """The public tests' rows (course test's), run as the unprivileged user; or (None, why)."""
-    from course_cli import tempfiles
+    from course_core import tempfiles
 
     scratch = tempfiles.mkdtemp("public")
     try:
         os.chmod(scratch, 0o755)
         lib = scratch / "lib"
-        shutil.copytree(SOURCE / "course_cli", lib / "course_cli",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for package in ("course_cli", "course_core"):
+            shutil.copytree(SOURCE / package, lib / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         folder = scratch / ASSIGNMENT
         shutil.copytree(submission_dir, folder)
         home = scratch / "home"
@@ -423,27 +436,23 @@ def write_results(root, results):
     return folder / "results.json"
 
 
+def _table():
+    from course_core import assignments  # the tables only: no dependency that could fail to import
+
+    return assignments.get(ASSIGNMENT)
+
+
 def _exercises():
-    try:
-        from course_cli.assignment import EXERCISES, MAX_SCORE
-
-        return EXERCISES, MAX_SCORE
-    except Exception:  # the table itself: the contract's, should course_cli not import
-        from collections import namedtuple
-
-        Ex = namedtuple("Ex", "number id points")
-        table = [(1, "positional_encoding", 10.0), (2, "attention", 15.0), (3, "multi_head", 15.0),
-                 (4, "feed_forward", 10.0), (5, "transformer_block", 20.0), (6, "bert", 15.0), (7, "warmup", 15.0)]
-        return tuple(Ex(*t) for t in table), 100.0
+    return _table().exercises, _table().max_score
 
 
 def grade_submission(root, config):
     """results.json (a dict) for the upload in root/submission."""
     start = time.monotonic()
     exercises, max_score = _exercises()
-    from course_cli import tempfiles
-    from course_cli.assignment import FILES
+    from course_core import tempfiles
 
+    FILES = _table().files
     protect(root)
     scratch = tempfiles.mkdtemp("gradescope")
     try:
@@ -451,7 +460,8 @@ def grade_submission(root, config):
         print(f"grading the files of {where}", flush=True)
         from autograder.grade import grade
 
-        report = grade([str(folder)], time_limit=float(config.get("time_limit") or 20.0), jobs=1)["results"][0]
+        report = grade([str(folder)], time_limit=float(config.get("time_limit") or 20.0), jobs=1,
+                       assignment=ASSIGNMENT)["results"][0]
         if "error" in report:
             raise NotGraded(report["error"])
         report["submission"] = where
@@ -522,16 +532,17 @@ def main_setup():
             problems.append(f"{name} {have} is installed, {wanted} is pinned")
     import autograder
     import course_cli
+    import course_core
 
-    for module in (autograder, course_cli):
+    for module in (autograder, course_cli, course_core):
         if not Path(module.__file__).resolve().is_relative_to(SOURCE):
             problems.append(f"{module.__name__} is imported from {module.__file__}, not from {SOURCE}")
     import torch  # noqa: F401  (imports, and is the CPU build the grader expects)
     from autograder.grade import grade  # noqa: F401
 
     config = load_config()
-    if config.get("assignment") != ASSIGNMENT:
-        problems.append(f"gradescope.json is for {config.get('assignment')!r}, not {ASSIGNMENT!r}")
+    if not (SOURCE / "solutions" / str(config.get("assignment")) / "__init__.py").is_file():
+        problems.append(f"gradescope.json is for {config.get('assignment')!r}, whose reference is not in the zip")
     if problems:
         for p in problems:
             print(f"setup: {p}", file=sys.stderr)
@@ -547,7 +558,7 @@ def main(argv=None):
     if argv == ["--setup"]:
         return main_setup()
     if argv:
-        print("usage: python -m autograder.gradescope_run [--setup]", file=sys.stderr)
+        print("usage: python -m course_cli.gradescope_run [--setup]", file=sys.stderr)
         return 2
     return main_run()
 

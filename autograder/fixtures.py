@@ -1,8 +1,9 @@
-"""Fixtures of the hidden tests.
+"""Fixtures of the hidden tests, for every assignment: each autograder/<id>/hidden/conftest.py imports
+them all. The assignment is the one whose hidden/ folder is pytest's rootdir.
 
 Run on one or more submissions:
 
-    pytest -c autograder/hidden/pytest.ini autograder/hidden --submission PATH [--submission PATH ...]
+    pytest -c autograder/ID/hidden/pytest.ini autograder/ID/hidden --submission PATH [--submission PATH ...]
 
 The tests are collected once and run again for each submission in turn
 (autograder/judge.py's Grader, which the judge passes as a plugin; run
@@ -15,11 +16,15 @@ import importlib
 
 import pytest
 
+from autograder import parts
 from autograder.compare import expect
 from autograder.judge import Grader
-from course_cli.assignment import ASSIGNMENT, BY_ID, EXERCISES
+from course_core import assignments
 
-ORDER = {e.id: e.number for e in EXERCISES}
+
+def assignment_of(config):
+    """The table of the assignment whose hidden tests run: autograder/<id>/hidden is the rootdir."""
+    return assignments.get(config.rootpath.parent.name)
 
 
 def pytest_addoption(parser):
@@ -36,17 +41,27 @@ def exercise_of(node):
     marker = node.get_closest_marker("exercise")
     if marker is None:
         raise pytest.UsageError(f"{node.nodeid} has no exercise marker")
-    return BY_ID[marker.args[0]]
+    return assignment_of(node.config).by_id[marker.args[0]]
 
 
 def pytest_configure(config):
     if any(isinstance(p, Grader) for p in config.pluginmanager.get_plugins()):
-        return
+        return  # the judge's run: it set the assignment itself (judge.serve)
     paths = list(config.getoption("submission"))
     if not paths:
         raise pytest.UsageError("pass at least one --submission PATH")
+    # run by hand: the helpers (probes, compare) read the assignment from parts, until pytest_unconfigure
+    config._course_assignment = parts.using(assignment_of(config))
+    config._course_assignment.__enter__()
     config.pluginmanager.register(Grader(lambda: paths.pop(0) if paths else None, lambda entry: None,
-                                         config.getoption("time_limit"), config.getoption("total_time_limit"), forget=False))
+                                         assignment_of(config), config.getoption("time_limit"),
+                                         config.getoption("total_time_limit"), forget=False))
+
+
+def pytest_unconfigure(config):
+    using = getattr(config, "_course_assignment", None)
+    if using is not None:
+        using.__exit__(None, None, None)
 
 
 def _grader(config):
@@ -56,7 +71,7 @@ def _grader(config):
 def pytest_collection_modifyitems(config, items):
     # One child per submission, entering its exercises in order (session.py): sort the tests that way.
     position = {id(item): i for i, item in enumerate(items)}
-    items.sort(key=lambda it: (ORDER[exercise_of(it).id], position[id(it)]))
+    items.sort(key=lambda it: (exercise_of(it).number, position[id(it)]))
 
 
 @pytest.fixture
@@ -77,14 +92,14 @@ def exercise(request):
 @pytest.fixture
 def student(request, submission, exercise):
     if request.config.getoption("reference_as_student"):  # the hidden tests' own compute, for the benchmark
-        return importlib.import_module(f"solutions.{ASSIGNMENT}.{exercise.id}")
+        return importlib.import_module(f"solutions.{exercise.assignment}.{exercise.id}")
     # SandboxFailure (the machinery's): the Grader sees it in grading.failure, and grades the submission again
     return request.getfixturevalue("grading").module(submission, exercise)
 
 
 @pytest.fixture
 def ref(exercise):
-    return importlib.import_module(f"solutions.{ASSIGNMENT}.{exercise.id}")
+    return importlib.import_module(f"solutions.{exercise.assignment}.{exercise.id}")
 
 
 @pytest.fixture

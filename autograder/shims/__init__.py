@@ -1,4 +1,0 @@
-"""Build a Transformer encoder by hand: the `transformer` assignment.
-
-(The grader's stand-in for this package: see autograder/shims/README.md.)
-"""
