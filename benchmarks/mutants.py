@@ -85,7 +85,7 @@ MUTANTS = [
            '    return None, None\n    require_autograder(assignment)\n    from autograder.grade import grade\n',
            ("tests/test_build.py",)),
     Mutant("only the latest submission listed", "course_cli/cli.py",
-           "    for assignment, timestamp in submitted:\n", "    for assignment, timestamp in submitted[-1:]:\n",
+           "    for assignment, timestamp, page in submitted:\n", "    for assignment, timestamp, page in submitted[-1:]:\n",
            (W + "test_every_submission_is_kept_with_its_timestamp",)),
     # ---- guards added with issues 16 and 10 (item 5)
     Mutant("temp folders not removed at exit", "course_core/tempfiles.py",
@@ -101,9 +101,9 @@ MUTANTS = [
            "    return _started(pid) is None or _started(pid) != start", "    return True",
            ("tests/test_tempfiles.py::test_the_next_run_sweeps_a_killed_runs_folder_and_nothing_else",)),
     Mutant("mutants written to disk", "autograder/catalog.py",
-           '        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)\n',
-           '        _memory.sources[module] = (f"<{patch.id}>/{file.name}", text, package)\n'
-           '        (__import__("pathlib").Path(__import__("tempfile").mkdtemp(prefix="course-mutants-")) / file.name).write_text(text)\n',
+           '    _memory.sources[f"{name}.{patch.exercise}"] = (f"<{patch.id}>/{patch.file}", patch.source(), False)\n',
+           '    _memory.sources[f"{name}.{patch.exercise}"] = (f"<{patch.id}>/{patch.file}", patch.source(), False)\n'
+           '    (__import__("pathlib").Path(__import__("tempfile").mkdtemp(prefix="course-mutants-")) / patch.file).write_text(patch.source())\n',
            ("tests/test_tempfiles.py::test_course_check_of_a_mistake_leaves_tmpdir_empty",)),
     Mutant("forbidden operators not watched", "autograder/sandbox/watch.py",
            "        return self if self.ops else contextlib.nullcontext()", "        return contextlib.nullcontext()",
@@ -134,6 +134,12 @@ MUTANTS = [
     Mutant("student text shown raw", "course_cli/safe_text.py",
            "    return _sub(str(text), _escaped)", "    return str(text)",
            ("tests/test_workspace.py::test_a_students_control_characters_are_escaped_in_the_table_and_the_json",)),
+    Mutant("workers killed outright when grading is interrupted", "autograder/grade.py",
+           "            worker.proc.terminate()", "            worker.proc.kill()",
+           ("tests/test_tempfiles.py::test_course_grade_interrupted_leaves_tmpdir_empty",)),
+    Mutant("an ungraded nbgrader cell scores 0", "course_cli/nbgrader_cell.py",
+           '    if "error" in result:\n', '    if False:\n',
+           ("tests/test_grade_machinery.py::test_an_nbgrader_cell_errors_rather_than_scoring_0_when_the_machinery_never_grades",)),
 ]
 
 
