@@ -8,6 +8,15 @@ EXERCISES = ROOT / "exercises" / "transformer"
 COURSE = [sys.executable, "-m", "course_cli"]
 
 
+def namespaces_refused():
+    """Why the kernel refuses the children's namespaces here ("" where it gives them). Asked with them
+    requested, so that namespaces merely turned off in the defaults (a broken guard) are no reason for a
+    test to skip: it runs, and fails."""
+    from autograder.sandbox import limits
+
+    return limits.plan({"namespaces": True})["namespaces_missing"]
+
+
 def copy_repo(dst):
     """The repository's tracked files (its working-tree versions) copied into dst: a copy to break on purpose."""
     import shutil

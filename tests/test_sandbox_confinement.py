@@ -16,15 +16,13 @@ from autograder.sandbox import limits
 from autograder.session import Fatal, Session
 from tests.table import BY_ID
 
-from tests.helpers import ROOT, SOLUTIONS
+from tests.helpers import ROOT, SOLUTIONS, namespaces_refused
 
 ABI = limits.landlock_abi()
 ROOT_USER = os.geteuid() == 0
 needs_landlock = pytest.mark.skipif(ABI < 4, reason="needs Landlock ABI >= 4 (files and TCP)")
 NS = limits.plan()["namespaces"]
-# Skip a namespace test only where the kernel refuses namespaces: with them merely turned off in the
-# defaults (a broken guard), those tests must run, and fail.
-NS_REFUSED = limits.plan()["namespaces_missing"] if limits.plan()["namespaces_missing"] != "turned off" else ""
+NS_REFUSED = namespaces_refused()  # a namespace test skips only where the kernel refuses them
 needs_root = pytest.mark.skipif(not ROOT_USER, reason="the second line (another uid) needs root")
 
 PROBE = '''
