@@ -20,10 +20,10 @@ import uuid
 import pytest
 
 from autograder.grade import grade
-from autograder.sandbox.limits import isolation, plan
+from autograder.sandbox.limits import isolation
 from tests.table import BY_ID, EXERCISES
 
-from tests.helpers import ROOT, SOLUTIONS
+from tests.helpers import ROOT, SOLUTIONS, namespaces_refused
 
 if isolation().startswith("none"):
     pytest.skip("no isolation on this machine: hostile code would harm it", allow_module_level=True)
@@ -173,10 +173,7 @@ open("scratch-{MARK}", "w").write("in my own scratch: allowed")
 
 # --- Isolation attacks (issue 10): each a class, each must earn only what its honest code earns ---------
 
-_PLAN = plan()
-# Whether the kernel gives namespaces: with them merely turned off in the defaults (a broken guard), the
-# attacks that need them are still tried, and must fail.
-NO_NAMESPACES = _PLAN["namespaces_missing"] if _PLAN["namespaces_missing"] != "turned off" else ""
+NO_NAMESPACES = namespaces_refused()  # the attacks that need namespaces are tried wherever the kernel gives them
 NAMESPACES = not NO_NAMESPACES
 SECRET = "course-secret-" + uuid.uuid4().hex  # planted in the instructor's environment by the batch fixture
 
@@ -304,6 +301,17 @@ def isolation_cases(canary, submissions_root, sockets):
     }
 
 
+UNPRINTABLE = """class SandboxFailure(Exception):
+    def __str__(self):
+        raise RuntimeError("no text")
+
+    def __repr__(self):
+        raise RuntimeError("no text")
+
+
+"""
+
+
 def cases(canary, submissions_root):
     """name -> (files of the submission, {exercise: expected score}, where the rest keeps full marks)."""
     outside = [os.path.join(canary, f"{MARK}-canary"), os.path.join(tempfile.gettempdir(), f"{MARK}-tmp"),
@@ -343,6 +351,13 @@ def cases(canary, submissions_root):
         "hunts_sys_modules_and_gc": ({"multi_head.py": hunt_reference()}, {"multi_head": 0}),
         "walks_the_file_system": ({"positional_encoding.py": walk_for_reference()}, {"positional_encoding": 0}),
         "writes_outside": ({"feed_forward.py": write_outside(outside) + REF["feed_forward.py"]}, {}),
+        # An exception that cannot describe itself (its __str__ and __repr__ raise, its class borrows the
+        # sandbox's name) costs what an honest exception in the same place costs, no more.
+        "raises_in_forward": ({"feed_forward.py": with_line("feed_forward.py", "h = self.activation(",
+                                                            "raise ValueError('not done')")}, {"feed_forward": "raises_in_forward"}),
+        "unprintable_exception": ({"feed_forward.py": UNPRINTABLE + with_line("feed_forward.py", "h = self.activation(",
+                                                                              "raise SandboxFailure()")},
+                                  {"feed_forward": "raises_in_forward"}),
         "kills_what_it_can": ({"warmup.py": "import os, signal\nfor _pid in (-1, os.getppid()):\n    try:\n"
                                             "        os.kill(_pid, signal.SIGKILL)\n    except OSError:\n        pass\n" + REF["warmup.py"]}, {}),
     }, outside
@@ -493,11 +508,18 @@ def _expected(batch, name):
     return out
 
 
+def test_an_exception_that_cannot_describe_itself_costs_what_an_honest_one_costs(batch):
+    honest, unprintable = (batch["results"][n]["exercises"]["feed_forward"] for n in ("raises_in_forward", "unprintable_exception"))
+    assert 0 < honest["score"] < BY_ID["feed_forward"].points  # the checks that never run forward keep their points
+    assert unprintable["score"] == honest["score"]
+    assert any("SandboxFailure" in line and "could not be turned into text" in line for line in unprintable["feedback"]), unprintable
+
+
 @pytest.mark.parametrize("name", ["clean_first", "infinite_loop", "sleep_at_import", "sys_exit_at_import", "os_exit_in_forward",
                                   "segfault", "ignores_sigterm_while_looping", "allocates_6_gib", "allocation_refused_then_correct",
                                   "background_processes", "fork_bomb", "floods_stdout", "fake_grade_report", "patches_comparisons",
                                   "patches_from_init", "hunts_sys_modules_and_gc", "walks_the_file_system", "writes_outside",
-                                  "kills_what_it_can", "clean_last"])
+                                  "kills_what_it_can", "raises_in_forward", "unprintable_exception", "clean_last"])
 def test_each_scores_what_its_code_earns_and_nothing_else_moves(batch, name):
     result = batch["results"][name]
     scores = {k: v["score"] for k, v in result["exercises"].items()}

@@ -221,6 +221,8 @@ class Server:
         raise ValueError(f"unknown request {op!r}")
 
     def error(self, exc):
+        """{type, message, where} of the student's exception, as plain text. Its class is the student's:
+        a __str__ that raises, or a name or message that is no str, must not end the conversation."""
         where = ""
         # walk_tb, not extract_tb: no source line is read (the judge's files are not readable here)
         for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
@@ -228,12 +230,13 @@ class Server:
             if os.path.realpath(filename).startswith(self.workdir + os.sep):
                 where = f"{os.path.basename(filename)}, line {lineno}, in {frame.f_code.co_name}"
                 break
-        if isinstance(exc, SyntaxError) and exc.filename:
-            where = f"{os.path.basename(exc.filename)}, line {exc.lineno}"
-        message = " ".join(str(exc).split())
         if isinstance(exc, SyntaxError):
-            message = exc.msg
-        return {"type": type(exc).__name__, "message": message[:500], "where": where}
+            where = _text(lambda: f"{os.path.basename(exc.filename)}, line {int(exc.lineno)}", where) if exc.filename else where
+            message = _text(lambda: exc.msg, "")
+        else:
+            message = _text(lambda: str(exc), "its message could not be turned into text")
+        name = _text(lambda: type(exc).__name__, "Exception")
+        return {"type": name, "message": " ".join(message.split())[:500], "where": where}
 
     def serve(self):
         while True:
@@ -256,6 +259,15 @@ class Server:
             except BaseException as exc:
                 data = wire.dump_reply(("err", self.error(exc)))
             wire.send(self.sock, data)
+
+
+def _text(make, fallback):
+    """make() as a plain str (not a student's subclass of it), or fallback if it raises or is no str."""
+    try:
+        value = make()
+        return str.__str__(value) if isinstance(value, str) else fallback
+    except Exception:  # noqa: BLE001 (whatever the student's code raises here)
+        return fallback
 
 
 def refuse(sock, reason):
