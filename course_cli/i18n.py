@@ -85,7 +85,8 @@ WORDS = {"example": "样本", "head": "头", "query": "query", "column": "列", 
          "batch": "批次", "real token": "真实词", "point": "点", "index": "下标", "yours": "你的", "expected": "正确值"}
 
 
-FIELDS = {"n": r"\d+", "x": r"\S+?", "y": r"\S+?", "gap": r"\S+?", "function": r"[\w.<>]+"}
+FIELDS = {"error": r".+",  # greedy: a message holding "(", even "(x, line 2, in y)", stays whole (the where is the last group)
+          "n": r"\d+", "x": r"\S+?", "y": r"\S+?", "gap": r"\S+?", "function": r"[\w.<>]+"}
 
 
 def _regex(template):

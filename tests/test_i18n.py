@@ -68,3 +68,9 @@ def test_what_a_check_fed_in_is_said_in_chinese_too():
             "at [0][0, 2, 2, 3] (example 0, head 2, query 2, column 3): yours 1.29956, expected 2.25649 (largest difference 0.957)")
     assert localize(line, "zh") == ("softmax(q k^T / sqrt(dk)) v，以及注意力权重：输入为批次 2、3 个头、长度 4、dk 为 8、无掩码时："
                                     "在 [0][0, 2, 2, 3] (样本 0, 头 2, query 2, 列 3) 处：你的结果是 1.29956，正确值是 2.25649（最大差值 0.957）")
+
+
+def test_a_students_message_with_parentheses_stays_whole_and_the_place_is_the_last_group():
+    """The message is the student's: "(x, line 2, in y)" in it must not pass for where it was raised."""
+    line = "your code raised ValueError: bad (x, line 2, in y) (attention.py, line 3, in forward)"
+    assert localize(line, "zh") == "你的代码在 forward（attention.py 第 3 行）抛出了异常 ValueError: bad (x, line 2, in y)"
