@@ -44,6 +44,10 @@ def shortcuts(exercise, source):
             hit = f"{ast.unparse(node.value)}.{node.attr}"
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch":
             hit = next((a.name for a in node.names if a.name in names), None)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in names:
+            hit = node.module.split(".")[0]  # a whole library that does the exercise (a CRF package)
+        elif isinstance(node, ast.Import):
+            hit = next((a.name.split(".")[0] for a in node.names if a.name.split(".")[0] in names), None)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
             hit = node.value
         if hit and hit not in found:

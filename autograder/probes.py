@@ -27,19 +27,55 @@ def _random_state(cls, args, kwargs, seed):
 @lru_cache(maxsize=None)
 def _random_state_of(assignment, cls, args, kwargs, seed):
     torch.manual_seed(0)
-    model = _reference_class(assignment, cls)(*args, **dict(kwargs)).double()
+    return randomized(_reference_class(assignment, cls)(*args, **dict(kwargs)), seed)
+
+
+def randomized(model, seed=0):
+    """The state_dict of `model` (a reference-built module) in float64, its parameters drawn from
+    0.4 N(0, 1) with `seed` in the order of the state's names, its buffers kept: the weights that make()
+    loads. A parameter shared under two names (a tied embedding) is drawn once."""
+    model = model.double()
     params = {name for name, _ in model.named_parameters()}
-    g = torch.Generator().manual_seed(seed)
-    return {name: (torch.randn(value.shape, generator=g, dtype=torch.float64) * 0.4 if name in params else value.clone())
-            for name, value in model.state_dict().items()}
+    g, drawn = torch.Generator().manual_seed(seed), {}
+    state = {}
+    for name, value in model.state_dict().items():
+        if name in params:
+            key = value.data_ptr()
+            if key not in drawn:
+                drawn[key] = torch.randn(value.shape, generator=g, dtype=torch.float64) * 0.4
+            state[name] = drawn[key]
+        else:
+            state[name] = value.clone()
+    return state
 
 
-def make(module, cls, *args, seed=0, train=False, randomize=True, skip=(), **kwargs):
+def sibling(module, stem):
+    """The module `stem` of the package `module` belongs to: for the student's Remote, the one in their
+    process (the given layers.py, or the stand-in of an earlier exercise); for the reference or a
+    mutant, the reference's. Checks build the objects an exercise is handed (an encoder, a model) there."""
+    if isinstance(module, Remote):
+        return module._child.import_module(f"{parts.current().id}.{stem}")
+    return importlib.import_module(f"{module.__name__.rpartition('.')[0]}.{stem}")
+
+
+def generator(module, seed):
+    """A torch.Generator seeded with `seed`, on the side of `module` (in the student's process for a Remote)."""
+    if isinstance(module, Remote):
+        remote = module._child.import_module("torch").Generator()
+        remote.manual_seed(seed)
+        return remote
+    return torch.Generator().manual_seed(seed)
+
+
+def make(module, cls, *args, seed=0, train=False, randomize=True, skip=(), state=None, **kwargs):
     """module.cls(*args, **kwargs) in float64, with the same random weights in every implementation.
 
-    skip: submodules whose weights are not loaded (the test replaces them with stand-ins)."""
+    skip: submodules whose weights are not loaded (the test replaces them with stand-ins); state: the
+    weights to load, where the class's arguments are objects (an encoder) rather than numbers."""
     then = [("double", (), {})]
-    if randomize:
+    if state is not None:
+        then.append(("load_state_dict", (state,), {}))
+    elif randomize:
         state = _random_state(cls, args, tuple(sorted(kwargs.items())), seed)
         if skip:
             state = {k: v for k, v in state.items() if k.split(".")[0] not in skip}

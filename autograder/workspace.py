@@ -97,11 +97,18 @@ def _shim(assignment_id, name):
     return (parts.shims(assignment_id) / name).read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=None)
+def _given(assignment_id, name):
+    """A given file, as students receive it: public, so the reference's own copy."""
+    return (parts.reference(assignment_id) / name).read_text(encoding="utf-8")
+
+
 def package_files(exercise, source):
     """{path: text} of the package `exercise` is graded in: `source` as its file, the package's
     __init__.py, its given files and the shims of the exercises before it."""
     a = assignments.get(exercise.assignment)
-    files = {f"{a.id}/{name}": _shim(a.id, name) for name in ("__init__.py", *a.given)}
+    files = {f"{a.id}/__init__.py": _shim(a.id, "__init__.py")}
+    files.update({f"{a.id}/{name}": _given(a.id, name) for name in a.given})
     files.update({f"{a.id}/{e.file}": _shim(a.id, e.file) for e in a.exercises if e.number < exercise.number})
     files[f"{a.id}/{exercise.file}"] = source
     return files

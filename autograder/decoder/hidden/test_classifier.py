@@ -1,0 +1,82 @@
+"""Exercise 1: the classification head, [CLS] or padding-aware mean pooling."""
+from functools import lru_cache
+
+import pytest
+import torch
+
+from autograder.probes import dropout_standin, make, raised, randomized, sibling, with_submodules
+
+pytestmark = pytest.mark.exercise("classifier")
+AXES = {2: ("example", "class")}
+
+V, H, C = 20, 8, 3
+# three sentences padded to length 6: 6, 3 and 1 real tokens ([CLS] first)
+IDS = torch.tensor([[1, 5, 7, 9, 4, 2], [1, 8, 3, 0, 0, 0], [1, 0, 0, 0, 0, 0]])
+TYPES = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0]])
+# the second sentence again, padded to 9: its label must not change
+LONGER = torch.tensor([[1, 8, 3, 0, 0, 0, 0, 0, 0]])
+LONGER_TYPES = torch.tensor([[0, 0, 1, 0, 0, 0, 0, 0, 0]])
+
+
+@lru_cache(maxsize=None)
+def weights(seed):
+    """The weights of SequenceClassifier(BERTEmbedding(V, H), H, C), drawn once."""
+    from solutions.decoder import classifier, layers
+
+    return randomized(classifier.SequenceClassifier(layers.BERTEmbedding(V, H, dropout=0.0), H, C), seed)
+
+
+def classifier(m, pooling, dropout=0.0, train=False, seed=0):
+    """m.SequenceClassifier over a given BERTEmbedding (the encoder: (B, L) ids -> (B, L, H)), in float64."""
+    encoder = sibling(m, "layers").BERTEmbedding(V, H, dropout=0.0)
+    return make(m, "SequenceClassifier", encoder, H, C, pooling=pooling, dropout=dropout, train=train, state=weights(seed))
+
+
+@pytest.mark.points(1)
+def test_value_error_for_an_unknown_pooling(check):
+    """pooling="max" raises ValueError; "cls" and "mean" do not
+    pooling="max" 抛出 ValueError；"cls" 和 "mean" 不抛出
+    """
+    def probe(m):
+        encoder = sibling(m, "layers").BERTEmbedding(V, H)
+        return [raised(m.SequenceClassifier, encoder, H, C, pooling=p) for p in ("max", "cls", "mean")]
+
+    check(probe)
+
+
+@pytest.mark.points(1)
+def test_submodules_have_the_contract_names_and_shapes(check):
+    """encoder (the module passed in), dropout, classifier (H, C)
+    encoder（传入的模块）、dropout、classifier (H, C)
+    """
+    check(lambda m: sorted((k, tuple(v.shape)) for k, v in classifier(m, "cls").state_dict().items()))
+
+
+@pytest.mark.points(3)
+def test_cls_pooling_reads_the_first_position(check):
+    """"cls": classifier(h[:, 0])
+    "cls"：classifier(h[:, 0])
+    """
+    check(lambda m: classifier(m, "cls")(IDS, TYPES), fed=("3 sentences of 6, 3 and 1 tokens, padded to 6", "3 个句子，长度 6、3、1，补齐到 6"))
+    check(lambda m: classifier(m, "cls", seed=1)(IDS[:2, :4], TYPES[:2, :4]))
+
+
+@pytest.mark.points(3)
+def test_mean_pooling_counts_only_real_tokens(check):
+    """"mean": the mean of h over the positions whose id is not 0
+    "mean"：只对 id 不为 0 的位置求 h 的平均
+    """
+    check(lambda m: classifier(m, "mean")(IDS, TYPES), fed=("3 sentences of 6, 3 and 1 tokens, padded to 6", "3 个句子，长度 6、3、1，补齐到 6"))
+    check(lambda m: classifier(m, "mean")(LONGER, LONGER_TYPES),
+          fed=("the second sentence padded to 9 (its logits must not change)", "第二个句子补齐到 9（logits 不应改变）"))
+    check(lambda m: classifier(m, "mean", seed=1)(IDS[:2, :4], TYPES[:2, :4]))
+
+
+@pytest.mark.points(2)
+def test_dropout_sits_before_the_classifier(check):
+    """dropout on the pooled vector, before classifier, and only in training
+    dropout 作用在池化后的向量上、位于 classifier 之前，且只在训练时生效
+    """
+    check(lambda m: classifier(m, "mean", dropout=0.5)(IDS, TYPES), fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
+    for pooling in ("cls", "mean"):
+        check(lambda m: with_submodules(classifier(m, pooling, train=True), dropout=dropout_standin(0.25))(IDS, TYPES))

@@ -1,0 +1,1 @@
+"""Stand-in for classifier.py while another exercise is graded: no other exercise imports it, so it is empty."""
