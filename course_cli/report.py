@@ -22,8 +22,6 @@ offline and can be mailed as one file.
 `instructor` extra) is imported only inside the functions that need it: the
 students' wheel has none.
 """
-import base64
-import io
 import math
 import re
 import statistics
@@ -34,7 +32,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from course_core import assignments
 from .safe_text import html_finalize
+from . import pictures_decoder
 from .i18n import captions, localize_report
+from .plotting import figure as _figure, png as _png, wrap as _wrap
 
 TEMPLATES = Path(__file__).parent / "templates"
 SCHEDULE_NAMES = ("linear", "cosine", "noam")
@@ -58,23 +58,6 @@ def _write(template, out_path, **context):
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(_env().get_template(template).render(**context), encoding="utf-8")
     return out_path
-
-
-def _figure(width, height):
-    """A matplotlib Figure on the Agg canvas, without pyplot (no global state, no display)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _png(fig):
-    """The figure as a data: URI of a base64 PNG (written to memory, never to disk)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _fmt(x):
@@ -185,18 +168,6 @@ def _nested_floats(rows):
     return math.nan if rows is None else float(rows)
 
 
-def _wrap(text, width=48):
-    words, lines, line = str(text).split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    lines.append(line)
-    return "\n".join(lines[:6]) + ("\n..." if len(lines) > 6 else "")
-
-
 def _warmup_figure(warmup):
     """One panel per schedule: the reference dashed grey, the student's curve solid on top."""
     steps = list(warmup["steps"])
@@ -294,7 +265,8 @@ def render_feedback(result, artifacts, out_path, student=None, timestamp=None, l
     score, top = float(result.get("score", 0.0)), float(result.get("max_score", table.max_score))
     pictures = None
     if artifacts is not None:  # each picture an assignment's artifacts.py gives, drawn by its figure below
-        pictures = {name: FIGURES[name](value) for name, value in artifacts.items() if name in FIGURES}
+        pictures = [{"src": FIGURES[name](value), "caption": t[f"{name}_caption"]}
+                    for name, value in artifacts.items() if name in FIGURES]
     return _write(
         "feedback.html.j2", out_path,
         assignment=table.id,
@@ -308,8 +280,8 @@ def render_feedback(result, artifacts, out_path, student=None, timestamp=None, l
     )
 
 
-# The pictures a feedback page can hold: an artifacts.py's key -> its figure.
-FIGURES = {"positional_encoding": _pe_figure, "warmup": _warmup_figure}
+# The pictures a feedback page can hold: an artifacts.py's key -> its figure (its caption: i18n's "<key>_caption").
+FIGURES = {"positional_encoding": _pe_figure, "warmup": _warmup_figure, **pictures_decoder.FIGURES}
 
 
 # --------------------------------------------------------------------------- summary page

@@ -7,7 +7,8 @@ code) goes through the templates' autoescape and control-character escaping.
 """
 from pathlib import Path
 
-from .report import _env, _figure, _png
+from .plotting import figure as _figure, png as _png
+from .report import _env
 
 MAX_NAMED = 40  # above this many students the heat map's axes are not labelled one by one
 

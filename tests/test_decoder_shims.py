@@ -1,0 +1,107 @@
+"""The `decoder` stand-ins (autograder/decoder/shims/): the contract's names and state, the reference's
+numbers, and no way for the student's code to reach a working later exercise or a reference generate."""
+import importlib
+import shutil
+import sys
+
+import pytest
+import torch
+
+from autograder import workspace
+from autograder.probes import randomized
+from course_core import assignments
+from tests.helpers import ROOT
+
+TABLE = assignments.get("decoder")
+SHIMS, SOLUTIONS = ROOT / "autograder" / "decoder" / "shims", ROOT / "solutions" / "decoder"
+IDS = torch.tensor([[1, 5, 7, 9, 0], [2, 4, 0, 0, 0]])
+TARGET = torch.tensor([[1, 3, 6, 0], [1, 8, 2, 5]])
+
+
+def randn(*shape, seed):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+# exercise -> (class, its arguments, its inputs): what each stand-in must compute as the reference does
+MODELS = {
+    "cross_attention": ("CrossAttention", (2, 8, 0.0), (randn(2, 3, 8, seed=1), randn(2, 5, 8, seed=2), IDS.ne(0)[:, None, None, :])),
+    "decoder_block": ("DecoderBlock", (8, 2, 0.0), (randn(2, 4, 8, seed=3), randn(2, 5, 8, seed=4),
+                                                    torch.tril(torch.ones(1, 1, 4, 4, dtype=torch.bool)), IDS.ne(0)[:, None, None, :])),
+    "gpt": ("GPT", (13, 8, 2, 2, 16, 0.0), (IDS,)),
+}
+
+
+def test_every_exercise_has_a_stand_in_and_none_is_the_reference():
+    assert sorted(p.stem for p in SHIMS.glob("*.py") if p.stem != "__init__") == sorted(e.id for e in TABLE.exercises)
+    for path in SHIMS.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and text != (SOLUTIONS / path.name).read_text(encoding="utf-8")
+    assert "def generate" not in (SHIMS / "gpt.py").read_text(encoding="utf-8")  # the model generate is graded with
+
+
+@pytest.mark.parametrize("exercise", sorted(MODELS))
+def test_a_stand_in_has_the_reference_state_and_numbers(exercise):
+    cls, args, inputs = MODELS[exercise]
+    package = _package(exercise, (SHIMS / f"{exercise}.py").read_text(encoding="utf-8"))
+    try:
+        mine = getattr(package, cls)(*args).double().eval()
+        theirs = getattr(importlib.import_module(f"solutions.decoder.{exercise}"), cls)(*args).double().eval()
+        state = randomized(theirs, seed=3)
+        theirs.load_state_dict(state)
+        mine.load_state_dict(state)  # strict: the same names and shapes
+        torch.testing.assert_close(mine(*inputs), theirs(*inputs), atol=1e-12, rtol=1e-12)
+        if exercise == "gpt":
+            assert mine.lm_head.weight is mine.token_embedding.weight and mine.max_len == 16
+            torch.testing.assert_close(mine.loss(IDS), theirs.loss(IDS), atol=1e-12, rtol=1e-12)
+    finally:
+        _forget()
+
+
+@pytest.mark.parametrize("exercise", [e.id for e in TABLE.exercises])
+def test_each_reference_file_works_among_the_stand_ins(exercise):
+    """What the sandbox does: the exercise's file beside layers.py and the earlier exercises' stand-ins,
+    never a later one."""
+    e = TABLE.by_id[exercise]
+    files = workspace.package_files(e, (SOLUTIONS / e.file).read_text(encoding="utf-8"))
+    assert not {f"decoder/{x.file}" for x in TABLE.exercises if x.number > e.number} & files.keys()
+    assert files["decoder/layers.py"] == (SOLUTIONS / "layers.py").read_text(encoding="utf-8")
+    if exercise != "seq2seq":
+        return
+    package = _package(exercise, files[f"decoder/{e.file}"])
+    try:
+        mine, theirs = package.Seq2Seq(11, 13, 8, 2, 2, 0.0).double().eval(), \
+            importlib.import_module("solutions.decoder.seq2seq").Seq2Seq(11, 13, 8, 2, 2, 0.0).double().eval()
+        state = randomized(theirs, seed=5)
+        mine.load_state_dict(state)
+        theirs.load_state_dict(state)
+        torch.testing.assert_close(mine(IDS, TARGET), theirs(IDS, TARGET), atol=1e-12, rtol=1e-12)
+    finally:
+        _forget()
+
+
+NAME = "_decoder_among_stand_ins"
+_tmp = []
+
+
+def _package(exercise, source):
+    """The package the sandbox would write for `exercise` (its file: source), imported from a folder."""
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="course-test-"))
+    _tmp.append(root)
+    for path, text in workspace.package_files(TABLE.by_id[exercise], source).items():
+        target = root / NAME / path.split("/", 1)[1]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(root))
+    return importlib.import_module(f"{NAME}.{exercise}")
+
+
+def _forget():
+    for key in [k for k in sys.modules if k == NAME or k.startswith(NAME + ".")]:
+        del sys.modules[key]
+    while _tmp:
+        root = _tmp.pop()
+        sys.path.remove(str(root))
+        shutil.rmtree(root)
