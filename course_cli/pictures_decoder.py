@@ -113,4 +113,5 @@ def continuations(data):
     return png(fig)
 
 
+# artifacts.py's key -> its figure (its caption: course_cli/i18n.py's "<key>_caption")
 FIGURES = {"cross_attention": cross_attention, "viterbi": viterbi, "continuations": continuations}

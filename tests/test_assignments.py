@@ -98,3 +98,18 @@ def test_grades_show_a_column_per_exercise_of_every_assignment_and_the_totals(mo
     assert text.splitlines()[0].split() == ["student", "1.1", "1.late", "1.total", *(f"2.{e.number}" for e in
                                             transformer.exercises), "2.late", "2.total", "total"]
     assert "1 toy: exercises: 1 double" in text and "2 transformer: exercises: 1 positional_encoding" in text
+
+
+def test_check_grades_a_folder_of_each_assignment_in_one_call():
+    """The two assignments of the course, each folder graded with its own hidden tests in one `course check`."""
+    decoder = assignments.get("decoder")
+    out = course_in(ROOT, "check", "--json", "-j", "2", SOLUTIONS, ROOT / "solutions" / "decoder",
+                    ROOT / "exercises" / "decoder")
+    assert out.returncode == 0, out.stderr[-3000:]
+    transformer, reference, stubs = json.loads(out.stdout)["results"]
+    assert (transformer["assignment"], transformer["score"]) == ("transformer", 100)
+    assert (reference["assignment"], reference["score"], reference["max_score"]) == ("decoder", 100, 100)
+    assert list(reference["exercises"]) == [e.id for e in decoder.exercises]
+    assert (stubs["assignment"], stubs["score"]) == ("decoder", 0)
+    for e in decoder.exercises:
+        assert "not implemented yet" in stubs["exercises"][e.id]["feedback"][0], e.id

@@ -1,9 +1,10 @@
 """The whole course cycle through nbgrader's real exchange and gradebook, and nbgrader's own commands.
 
-One course, several simulated students sharing this OS account: the instructor
-releases with `course`, the students fetch and submit with `course`, and the
-grades from `course grade` agree exercise by exercise with what the real
-`nbgrader collect` and `nbgrader autograde` record in the same gradebook.
+One course of two assignments, several simulated students sharing this OS account:
+the instructor releases both with `course`, the students fetch and submit both
+with `course`, and for each assignment the grades from `course grade` agree exercise
+by exercise with what the real `nbgrader collect` and `nbgrader autograde` record in
+the same gradebook.
 """
 import csv
 import io
@@ -18,11 +19,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from autograder.decoder.mistakes import BY_ID as DECODER_MISTAKES
 from autograder.transformer.mistakes import BY_ID as MISTAKES
-from tests.table import EXERCISES, TABLE
+from course_core import assignments
 from course_cli.cli import main
 from course_cli.workflow import _solution_lines
-from tests.helpers import SOLUTIONS
+from tests.helpers import ROOT, SOLUTIONS
 
 COURSE_ID = "ml101"
 BIN = Path(sys.executable).parent
@@ -45,31 +47,37 @@ def nbgrader(*args, cwd):
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory):
-    """Release, then four students: alice (reference), bob (a mistake, submitted twice), carol (stubs), dave (NaN)."""
+    """Release both assignments, then three students doing both: alice (reference), bob (a mistake in each;
+    the transformer submitted twice, the mistake in the second), carol (stubs)."""
     root = tmp_path_factory.mktemp("cycle")
     course_dir, exchange = root / "course", root / "exchange"
     course("init", course_dir, "--course-id", COURSE_ID, "--exchange", exchange, cwd=root)
-    released = course("release", "transformer", cwd=course_dir)
-    assert "checked: the reference scores 100/100, the stubs 0" in released  # said, not silent for 20 s
+    for assignment in ("transformer", "decoder"):
+        released = course("release", assignment, cwd=course_dir)
+        assert "checked: the reference scores 100/100, the stubs 0" in released  # said, not silent for 20 s
 
     def student(name, work, submissions=1):
         home = root / name
         home.mkdir()
         env = dict(os.environ, JUPYTER_DATA_DIR=str(home / ".jupyter"))  # each student's own nbgrader cache
         opts = ["--course-id", COURSE_ID, "--exchange", exchange, "--student", name]
-        course("fetch", "transformer", *opts, cwd=home, env=env)
-        for attempt in range(submissions):
-            work(home / "transformer", attempt)
-            course("submit", "transformer", *opts, cwd=home, env=env)
+        for assignment in ("transformer", "decoder"):
+            course("fetch", assignment, *opts, cwd=home, env=env)
+            for attempt in range(submissions if assignment == "transformer" else 1):
+                work(home / assignment, attempt)
+                course("submit", assignment, *opts, cwd=home, env=env)
         return home, env, opts
 
     def reference(folder, attempt=0):
-        for file in SOLUTIONS.glob("*.py"):
+        for file in (ROOT / "solutions" / folder.name).glob("*.py"):
             shutil.copyfile(file, folder / file.name)
 
     def mistake(folder, attempt):
         reference(folder)
-        if attempt == 1:  # the second submission has the bug: the latest one counts
+        if folder.name == "decoder":
+            mistake = DECODER_MISTAKES["classifier.mean_counts_padding"]
+            (folder / "classifier.py").write_text(mistake.source(), encoding="utf-8")
+        elif attempt == 1:  # the second submission has the bug: the latest one counts
             (folder / "attention.py").write_text(MISTAKES["attention.no_scale"].source(), encoding="utf-8")
 
     homes = {"alice": student("alice", reference), "bob": student("bob", mistake, submissions=2),
@@ -79,8 +87,8 @@ def cycle(tmp_path_factory):
 
 def test_no_solution_text_reaches_release_or_exchange(cycle):
     root, course_dir, exchange, _ = cycle
-    lines = _solution_lines(TABLE)
-    assert len(lines) > 30
+    lines = [line for a in assignments.all_assignments() for line in _solution_lines(a)]
+    assert len(lines) > 60
     # Everything released: nbgrader's release folder and the exchange's outbound (inbound holds alice's work).
     for folder in (course_dir / "release", exchange / COURSE_ID / "outbound"):
         for path in folder.rglob("*"):
@@ -89,6 +97,7 @@ def test_no_solution_text_reaches_release_or_exchange(cycle):
                 assert not [l for l in lines if l in text], path
     # The exercises did reach the exchange, as stubs.
     assert "NotImplementedError" in (exchange / COURSE_ID / "outbound" / "transformer" / "attention.py").read_text()
+    assert "NotImplementedError" in (exchange / COURSE_ID / "outbound" / "decoder" / "crf.py").read_text()
 
 
 def test_every_submission_is_kept_with_its_timestamp(cycle):
@@ -103,49 +112,63 @@ def test_every_submission_is_kept_with_its_timestamp(cycle):
     assert len(rows) == 2 and len(set(rows)) == 2, listed  # both of bob's submissions, each with its own time
 
 
-def test_course_grade_and_nbgrader_autograde_agree_exercise_by_exercise(cycle):
+@pytest.mark.parametrize("assignment, wrong", [("transformer", "attention"), ("decoder", "classifier")])
+def test_course_grade_and_nbgrader_autograde_agree_exercise_by_exercise(cycle, assignment, wrong):
     root, course_dir, exchange, homes = cycle
-    out = course("collect", "transformer", "--quiet", cwd=course_dir)
+    table = assignments.get(assignment)
+    out = course("collect", assignment, "--quiet", cwd=course_dir)
     assert "collected 3 submissions" in out
-    course("grade", "transformer", "--quiet", cwd=course_dir)
+    course("grade", assignment, "--quiet", cwd=course_dir)
     ours = {row["student"]: row for row in json.loads(course("grades", "--format", "json", cwd=course_dir))}
-    assert ours["alice"]["total"] == 100
-    assert 0 < ours["bob"]["total"] < 100 and ours["bob"]["attention"] < 15
-    assert all(ours["bob"][e.id] == e.points for e in EXERCISES if e.id != "attention")
-    assert ours["carol"]["total"] == 0
+    total = f"{assignment}.total"  # the gradebook holds two assignments: each column is named with its own
+    assert ours["alice"][total] == 100
+    assert 0 < ours["bob"][total] < 100 and ours["bob"][f"{assignment}.{wrong}"] < table.by_id[wrong].points
+    assert all(ours["bob"][f"{assignment}.{e.id}"] == e.points for e in table.exercises if e.id != wrong)
+    assert ours["carol"][total] == 0
 
     # nbgrader's own path on the same course: its collect warns of no owner, its autograde keeps the students' .py.
-    collected = nbgrader("collect", "transformer", "--update", cwd=course_dir)
+    collected = nbgrader("collect", assignment, "--update", cwd=course_dir)
     assert "cheating attempt" not in collected
-    nbgrader("autograde", "transformer", "--force", cwd=course_dir)
+    nbgrader("autograde", assignment, "--force", cwd=course_dir)
     theirs = {row["student"]: row for row in json.loads(course("grades", "--format", "json", cwd=course_dir))}
     for name in ("alice", "bob", "carol"):
-        for e in EXERCISES:
-            assert theirs[name][e.id] == pytest.approx(ours[name][e.id]), (name, e.id)
+        for e in table.exercises:
+            key = f"{assignment}.{e.id}"
+            assert theirs[name][key] == pytest.approx(ours[name][key]), (name, key)
 
     nbgrader("export", "--to", str(root / "export.csv"), cwd=course_dir)
-    rows = {r["student_id"]: r for r in csv.DictReader(open(root / "export.csv"))}
-    assert float(rows["alice"]["score"]) == 100 and float(rows["carol"]["score"]) == 0
+    rows = {(r["assignment"], r["student_id"]): r for r in csv.DictReader(open(root / "export.csv"))}
+    assert float(rows[assignment, "alice"]["score"]) == 100 and float(rows[assignment, "carol"]["score"]) == 0
 
 
-def test_grades_csv_opens_as_a_spreadsheet(cycle):
+def test_grades_csv_opens_as_a_spreadsheet_with_both_assignments(cycle):
     _, course_dir, _, _ = cycle
     table = list(csv.reader(io.StringIO(course("grades", "--format", "csv", cwd=course_dir))))
-    assert table[0][:1 + len(EXERCISES)] == ["student", *(e.id for e in EXERCISES)] and "total" in table[0]
+    header = table[0]
+    for a in assignments.all_assignments():  # every exercise of each, then its total
+        columns = [f"{a.id}.{e.id}" for e in a.exercises]
+        start = header.index(columns[0])
+        assert header[start:start + len(columns)] == columns and f"{a.id}.total" in header
+    assert header[0] == "student" and header[-1] == "total"
     assert [r[0] for r in table[1:]] == ["alice", "bob", "carol"]
-    assert all(float(x) >= 0 for r in table[1:] for x in r[1:1 + len(EXERCISES)])
+    totals = {r[0]: float(r[-1]) for r in table[1:]}
+    assert totals["alice"] == 200 and totals["carol"] == 0 and 100 < totals["bob"] < 200
 
 
-def test_feedback_goes_back_through_the_exchange(cycle):
+@pytest.mark.parametrize("assignment, said, pictures", [
+    ("transformer", "scores are not divided by sqrt(dk)", 2),
+    ("decoder", DECODER_MISTAKES["classifier.mean_counts_padding"].sentence, 3),
+])
+def test_feedback_goes_back_through_the_exchange(cycle, assignment, said, pictures):
     _, course_dir, _, homes = cycle
-    out = course("feedback", "transformer", cwd=course_dir)
+    out = course("feedback", assignment, cwd=course_dir)
     assert "bob:" in out
     home, env, opts = homes["bob"]
-    pages = course("fetch-feedback", "transformer", *opts, cwd=home, env=env).split("\n")
+    pages = course("fetch-feedback", assignment, *opts, cwd=home, env=env).split("\n")
     page = Path(home / pages[0].strip()) if not Path(pages[0].strip()).is_absolute() else Path(pages[0].strip())
     html = page.read_text(encoding="utf-8")
-    assert "scores are not divided by sqrt(dk)" in html and html.count("data:image/png;base64,") == 2
-    summary = course("report", "transformer", cwd=course_dir)
+    assert said in html and html.count("data:image/png;base64,") == pictures
+    summary = course("report", assignment, cwd=course_dir)
     assert "summary.html" in summary
 
 
