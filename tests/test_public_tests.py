@@ -133,8 +133,11 @@ def test_a_wrong_bert_mask_shape_is_reported(tmp_path):
 
 
 def test_no_assignment_raises_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no transformer assignment"):
+    with pytest.raises(FileNotFoundError) as info:  # with several assignments, it names each one's files
         run_public_tests(tmp_path / "does-not-exist")
+    assert "positional_encoding.py" in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(FileNotFoundError, match="no transformer assignment"):
+        run_public_tests(tmp_path / "does-not-exist", assignment="transformer")
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError) as info:
         run_public_tests(tmp_path / "empty")

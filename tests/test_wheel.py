@@ -15,6 +15,8 @@ def test_wheel_contains_course_cli_and_the_tables_only(tmp_path):
     assert top == {"course_cli", "course_core", next(t for t in top if t.endswith(".dist-info"))}, top
     assert "course_cli/cli.py" in names and "course_cli/templates/README.zh.md.j2" in names
     assert "course_cli/public/transformer/test_public.py" in names
+    assert "course_cli/public/decoder/test_public.py" in names  # each assignment's public tests and README
+    assert {"course_cli/templates/decoder/README.md.j2", "course_cli/templates/decoder/README.zh.md.j2"} <= set(names)
     assert "course_core/assignments/transformer.json" in names and "course_core/tempfiles.py" in names
     # course_core: the tables, the temp folders and the stub generator; nothing of an answer
     assert {n for n in names if n.startswith("course_core/")} == {
