@@ -45,7 +45,8 @@ def verify(assignment, time_limit=20.0):
         if "error" in entry:  # the machinery's failure, not the master's: say so rather than "scores 0"
             raise ReleaseRefused(f"the {name} could not be graded: {entry['error']}")
     if reference["score"] != MAX_SCORE:
-        lost = [f"{k}: {v['feedback'][0]}" for k, v in reference["exercises"].items() if v["score"] != v["max_score"]]
+        lost = [f"{k}: {(v['feedback'] or ['no hidden test scored it'])[0]}"
+                for k, v in reference["exercises"].items() if v["score"] != v["max_score"]]
         raise ReleaseRefused(f"the reference scores {reference['score']:g}/{MAX_SCORE:g}, not full marks ({'; '.join(lost)})")
     if stubs["score"] != 0:
         scored = [k for k, v in stubs["exercises"].items() if v["score"]]

@@ -316,3 +316,41 @@ def test_the_upload_is_found_flat_in_a_folder_or_in_a_zip(tmp_path):
     folder, notes, where = collect(linked)
     assert where == "submission/" and not (folder / "attention.py").exists()
     assert any("attention.py is a symbolic link" in n for n in notes)
+
+
+def test_the_decoder_exports_and_grades_on_gradescope_as_course_check_does(tmp_path):
+    """`course export gradescope decoder`: a zip of the decoder's parts only, whose run_autograder grades an
+    upload (the reference with a catalogued mistake in classifier.py, given layers.py included) as `course
+    check` does."""
+    from autograder.decoder.mistakes import BY_ID as DECODER_MISTAKES
+    from course_core import assignments
+
+    table = assignments.get("decoder")
+    result = CliRunner().invoke(export, ["gradescope", "decoder", "-o", str(tmp_path / "decoder.zip")])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "decoder.zip") as archive:
+        names = set(archive.namelist())
+        assert json.loads(archive.read("gradescope.json"))["assignment"] == "decoder"
+    assert {"course_core/assignments/decoder.json", "solutions/decoder/layers.py",
+            "course_cli/public/decoder/test_public.py", "autograder/decoder/shims/gpt.py"} <= names
+    assert any(n.startswith("autograder/decoder/hidden/test_") for n in names)
+    assert not any(n.startswith(("autograder/transformer/", "solutions/transformer/")) for n in names)
+
+    root = unpack(tmp_path / "decoder.zip", tmp_path / "autograder")
+    folder = root / "submission" / "decoder"
+    shutil.copytree(SOLUTIONS.parent / "decoder", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "classifier.py").write_text(DECODER_MISTAKES["classifier.mean_counts_padding"].source(), encoding="utf-8")
+    write_metadata(root, ON_TIME)
+    run_setup(root)
+    done = subprocess.run([str(root / "run_autograder")], cwd=root, env=environment(root, COURSE_STUDENT_USER="root"),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    (check,) = grade([str(folder)])["results"]
+    hidden = [t for t in results["tests"] if t["max_score"] > 0]
+    assert sum(t["max_score"] for t in hidden) == table.max_score
+    assert results["score"] == pytest.approx(check["score"]) and 0 < check["score"] < table.max_score
+    for e in table.exercises:
+        mine = sum(t["score"] for t in hidden if t["number"].split(".")[0] == str(e.number))
+        assert mine == pytest.approx(check["exercises"][e.id]["score"]), e.id
+        assert (mine == e.points) == (e.id != "classifier"), e.id

@@ -27,6 +27,7 @@ import contextlib
 import os
 import sys
 
+import torch.nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 # aten operator (or name prefix) -> the forbidden name the student is told. Composite operators
@@ -56,6 +57,19 @@ def operators(forbidden):
     """The aten operators (or name prefixes) that the forbidden names run as, each once."""
     return tuple(dict.fromkeys(op for name in forbidden for op in OPS.get(name, ())))
 
+
+def modules(forbidden):
+    """The torch.nn module classes among the forbidden names that run as no operator of their own
+    (nn.TransformerDecoderLayer is ordinary operators): seen by a global forward hook instead."""
+    return tuple(getattr(torch.nn, name) for name in forbidden
+                 if name not in OPS and isinstance(getattr(torch.nn, name, None), type))
+
+
+def libraries(forbidden):
+    """The forbidden names that are whole libraries (a CRF package), not names in torch."""
+    return tuple(name for name in forbidden if name not in OPS
+                 and not any(hasattr(space, name) for space in (torch, torch.nn, torch.nn.functional)))
+
 class ForbiddenShortcut(Exception):
     """The exercise's own code ran an operator the exercise forbids (the judge's one line)."""
 
@@ -63,7 +77,7 @@ class ForbiddenShortcut(Exception):
 class Watcher(TorchDispatchMode):
     def __init__(self):
         super().__init__()
-        self.ops = ()
+        self.ops, self.modules, self.libraries = (), (), ()
         self.folder, self.shims = os.sep, set()
         self.used = None  # the message, once the exercise has run a forbidden operator
 
@@ -71,16 +85,40 @@ class Watcher(TorchDispatchMode):
         """Watch the exercise `module_name` ("transformer.attention"), whose package `files`
         ({path: text}, as Server.enter writes them) are in folder, for the operators of the forbidden
         names `watch` (the exercise's, from its assignment's table); watch=(): not at all."""
-        self.ops = operators(watch or ())
+        self.ops, self.modules, self.libraries = operators(watch or ()), modules(watch or ()), libraries(watch or ())
         self.folder = os.path.join(folder, "")
         own = module_name.replace(".", "/") + ".py"
         self.shims = {os.path.join(folder, p) for p in files if p != own and not p.endswith("__init__.py")}
         self.used = None
+        # A forbidden library is caught when imported, at any request of the exercise (its file's own
+        # import included, which runs before the first request this watcher wraps).
+        if self.libraries and self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
+        elif not self.libraries and self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+    def find_spec(self, fullname, path=None, target=None):
+        """An import of a forbidden library by the exercise's own code ends the exercise (never a module)."""
+        if fullname.split(".")[0] in self.libraries and self._students():
+            self.used = f"uses {fullname.split('.')[0]}, which this exercise forbids"
+            raise ForbiddenShortcut(self.used)
+        return None
+
+    def _forward(self, module, args):
+        if isinstance(module, self.modules) and self._students():
+            self.used = f"uses {type(module).__name__} (torch.nn), which this exercise forbids"
+            raise ForbiddenShortcut(self.used)
 
     def around(self):
         """The context to answer a request in: this mode, or nothing where the exercise forbids nothing
         (no cost there). Chosen before the request: an `enter` switches exercises inside it."""
-        return self if self.ops else contextlib.nullcontext()
+        if not self.modules:
+            return self if self.ops else contextlib.nullcontext()
+        stack = contextlib.ExitStack()  # a global forward hook, only while a request is answered
+        stack.callback(torch.nn.modules.module.register_module_forward_pre_hook(self._forward).remove)
+        if self.ops:
+            stack.enter_context(self)
+        return stack
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         name = func._schema.name.split("::")[-1]
