@@ -6,7 +6,7 @@ from autograder.probes import dropout_standin, kept_and_computed, make, padding_
 
 pytestmark = pytest.mark.exercise("cross_attention")
 # what each axis of a result means, for the feedback (conftest's check)
-AXES = {3: ("example", "target position", "feature")}
+AXES = {3: ("example", "position", "feature")}
 
 # batch 2 (= the number of heads, so a mask on the wrong one of those axes shows); the target is
 # shorter than the source (Lt = 4, Ls = 6), and a second target is as long as the source (Lt = Ls = 6),

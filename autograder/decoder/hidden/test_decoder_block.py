@@ -9,7 +9,7 @@ from autograder.probes import dropout_standin, kept_and_computed, make, padding_
 
 pytestmark = pytest.mark.exercise("decoder_block")
 # what each axis of a result means, for the feedback (conftest's check)
-AXES = {3: ("example", "target position", "feature")}
+AXES = {3: ("example", "position", "feature")}
 
 
 def target_mask(lengths, length):
