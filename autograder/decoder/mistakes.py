@@ -16,7 +16,7 @@ POOL_MEAN = "            pooled = (h * real).sum(dim=1) / real.sum(dim=1)  # (B,
 POOL_REAL = "            real = (input_ids != 0).unsqueeze(-1).to(h.dtype)  # (B, L, 1)\n"
 POOL_CHECK = ("        if pooling not in POOLINGS:\n"
               "            raise ValueError(f\"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}\")\n")
-HEAD = "        return self.classifier(self.dropout(pooled))  # (B, C)\n"
+POOL_HEAD = "        return self.classifier(self.dropout(pooled))  # (B, C)\n"
 MISTAKES += (
     M("classifier.mean_counts_padding", "mean pooling averages the padding too: count only the real tokens (input id != 0), sum(m_j h_j) / sum(m_j)",
       (POOL_MEAN, "            pooled = h.mean(dim=1)  # (B, H)\n")),
@@ -33,13 +33,13 @@ MISTAKES += (
       (POOL_MEAN, "            pooled = (h * real).sum(dim=-1) / real.sum(dim=-1)  # (B, L)\n"),
       error=r"cannot be multiplied"),
     M("classifier.dropout_after_classifier", "dropout is applied to the logits; it goes on the pooled vector, before the classifier: classifier(dropout(pooled))",
-      (HEAD, "        return self.dropout(self.classifier(pooled))  # (B, C)\n")),
+      (POOL_HEAD, "        return self.dropout(self.classifier(pooled))  # (B, C)\n")),
     M("classifier.no_dropout", "dropout is never applied; the head is classifier(dropout(pooled))",
-      (HEAD, "        return self.classifier(pooled)  # (B, C)\n")),
+      (POOL_HEAD, "        return self.classifier(pooled)  # (B, C)\n")),
     M("classifier.dropout_before_pooling", "dropout is applied to the encoder's output h before pooling; it goes on the pooled vector: classifier(dropout(pooled))",
       ("        h = self.encoder(input_ids, token_type_ids)  # (B, L, H)\n",
        "        h = self.dropout(self.encoder(input_ids, token_type_ids))  # (B, L, H)\n"),
-      (HEAD, "        return self.classifier(pooled)  # (B, C)\n")),
+      (POOL_HEAD, "        return self.classifier(pooled)  # (B, C)\n")),
     M("classifier.no_value_error", "an unknown pooling must raise ValueError in __init__; anything but \"cls\" and \"mean\" is refused",
       (POOL_CHECK, "")),
     M("classifier.value_error_in_forward", "pooling is checked only in forward; raise the ValueError in __init__, when the model is built",
