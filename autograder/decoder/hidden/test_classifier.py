@@ -16,6 +16,9 @@ TYPES = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0]
 # the second sentence again, padded to 9: its label must not change
 LONGER = torch.tensor([[1, 8, 3, 0, 0, 0, 0, 0, 0]])
 LONGER_TYPES = torch.tensor([[0, 0, 1, 0, 0, 0, 0, 0, 0]])
+# two sentences of 5 real tokens, no padding
+UNPADDED = torch.tensor([[1, 5, 7, 9, 2], [1, 8, 3, 6, 4]])
+UNPADDED_TYPES = torch.tensor([[0, 0, 0, 1, 1], [0, 0, 1, 1, 1]])
 
 
 @lru_cache(maxsize=None)
@@ -39,7 +42,10 @@ def test_value_error_for_an_unknown_pooling(check):
     """
     def probe(m):
         encoder = sibling(m, "layers").BERTEmbedding(V, H)
-        return [raised(m.SequenceClassifier, encoder, H, C, pooling=p) for p in ("max", "cls", "mean")]
+        built = [raised(m.SequenceClassifier, encoder, H, C, pooling=p) for p in ("max", "cls", "mean")]
+        # what building with "max" and then running the model raises, wherever it does: a check left to
+        # forward shows apart from no check at all
+        return built + [raised(lambda: m.SequenceClassifier(encoder, H, C, pooling="max")(IDS, TYPES))]
 
     check(probe)
 
@@ -77,6 +83,13 @@ def test_dropout_sits_before_the_classifier(check):
     """dropout on the pooled vector, before classifier, and only in training
     dropout 作用在池化后的向量上、位于 classifier 之前，且只在训练时生效
     """
-    check(lambda m: classifier(m, "mean", dropout=0.5)(IDS, TYPES), fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
-    for pooling in ("cls", "mean"):
-        check(lambda m: with_submodules(classifier(m, pooling, train=True), dropout=dropout_standin(0.25))(IDS, TYPES))
+    # sentences with no padding: a slip in the mean's weighting costs the mean's points, not these
+    check(lambda m: classifier(m, "mean", dropout=0.5)(UNPADDED, UNPADDED_TYPES),
+          fed=("dropout 0.5 in eval mode, 2 sentences with no padding", "评估模式下 dropout 为 0.5、2 个没有填充的句子"))
+    # a deterministic stand-in for dropout shows where it is applied (on h before a mean it gives other numbers)
+    check(lambda m: with_submodules(classifier(m, "mean", train=True), dropout=dropout_standin(0.25))(UNPADDED, UNPADDED_TYPES),
+          fed=("training mode, dropout replaced by a clamp to [-0.25, 0.25]", "训练模式、dropout 换成截断到 [-0.25, 0.25] 的函数"))
+    # "cls" in training mode, on [CLS] alone (length 1: the first position is the last, so a slip in which
+    # position "cls" reads costs the cls points only)
+    check(lambda m: with_submodules(classifier(m, "cls", train=True), dropout=dropout_standin(0.25))(IDS[:, :1], TYPES[:, :1]),
+          fed=('"cls" in training mode, dropout replaced by a clamp, sentences of [CLS] alone', '训练模式下的 "cls"、dropout 换成截断函数、只有 [CLS] 的句子'))
