@@ -62,7 +62,7 @@ MISTAKES += (
     M("generate.first_position", "the next token is read from the logits of the first position; it is predicted at the last one, logits[:, -1]",
       (GEN_LOGITS, GEN_LOGITS.replace("[:, -1, :]", "[:, 0, :]"))),
     M("generate.argmax_over_batch", "the argmax runs over the batch axis (dim=0); take it over the vocabulary, the last axis of the (B, V) logits",
-      ("next_ids = logits.argmax(dim=-1)", "next_ids = logits.argmax(dim=0)"), error="RuntimeError: Sizes of tensors must match"),
+      ("next_ids = logits.argmax(dim=-1)", "next_ids = logits.argmax(dim=0)"), error="RuntimeError: (Sizes of tensors must match|The size of tensor a)"),
     M("generate.no_crop", "the model is fed the whole sequence, longer than model.max_len in the end; feed it only the last model.max_len tokens, ids[:, -model.max_len:]",
       (GEN_LOGITS, GEN_LOGITS.replace("ids[:, -model.max_len:]", "ids"))),
     M("generate.crop_first_tokens", "the model is fed the first model.max_len tokens; feed it the last ones, ids[:, -model.max_len:]",
