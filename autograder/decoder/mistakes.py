@@ -96,6 +96,8 @@ MISTAKES += (
       (GEN_EOS, GEN_EOS.replace("masked_fill(finished, 0)", "masked_fill(finished, eos_id)"))),
     M("generate.eos_itself_zeroed", "the eos_id token itself is replaced by 0: mark the row finished after writing its token, so that only the tokens after eos_id are 0",
       (GEN_EOS, "                finished = finished | (next_ids == eos_id)\n                next_ids = next_ids.masked_fill(finished, 0)\n")),
+    M("generate.eos_in_the_prompt_counts", "a row whose prompt holds eos_id counts as finished from the start; only the tokens a row generates finish it",
+      (GEN_EOS, "                finished = (ids == eos_id).any(dim=1)  # (B,)\n" + GEN_EOS)),
     M("generate.stops_at_the_first_eos", "generation stops as soon as one row has produced eos_id; it stops only once every row has",
       (GEN_STOP, GEN_STOP.replace("finished.all()", "finished.any()"))),
     M("generate.never_stops", "generation goes on after every row has produced eos_id; stop after the step at which the last row produced it",
@@ -132,6 +134,7 @@ ZH.update({
     "generate.eos_rows_keep_generating": "生成了 eos_id 的行还在继续生成；某一行生成 eos_id 之后，它后面的词都应当是 0",
     "generate.eos_rows_repeat_eos": "生成了 eos_id 的行一直重复 eos_id；它后面的词应当是 0（填充）",
     "generate.eos_itself_zeroed": "eos_id 这个词本身也被换成了 0：先写入这一步的词，再把这一行标记为已结束，这样只有 eos_id 之后的词才是 0",
+    "generate.eos_in_the_prompt_counts": "提示里含有 eos_id 的行一开始就被当作已结束；只有某一行自己生成的词才能让它结束",
     "generate.stops_at_the_first_eos": "只要有一行生成了 eos_id 就停止了；应当等到每一行都生成过它才停止",
     "generate.never_stops": "所有行都生成过 eos_id 之后还在继续生成；应当在最后一行生成它的那一步之后停止",
     "generate.samples_unfinished_rows_only": "只对还没结束的行采样，其余行从 generator 取到的随机数就变了；每一步应当对整个批次采样（调用一次 multinomial），再把已结束的行的词设为 0",
@@ -268,6 +271,8 @@ MISTAKES += (
       ("        lengths = mask.sum(dim=1).tolist()\n", "        lengths = [mask.size(1)] * mask.size(0)\n")),
     M("crf.path_not_reversed", "the decoded path is backwards: the back-trace collects the tags from the last position to the first, so reverse it",
       ("            paths.append(path[::-1])\n", "            paths.append(path)\n")),
+    M("crf.decode_tensors", "decode returns a tensor for each row; it returns a list of B lists of ints, as torchcrf's decode",
+      ("            paths.append(path[::-1])\n", "            paths.append(torch.tensor(path[::-1]))\n")),
     M("crf.viterbi_max_over_next_tags", "Viterbi takes the max over the next tags (dim 2 of (B, T_from, T_to)); it takes it over the previous ones, dim 1",
       ("            step_best, step_from = scores.max(dim=1)", "            step_best, step_from = scores.max(dim=2)")),
 )
@@ -298,6 +303,7 @@ ZH.update({
     "crf.viterbi_mask_ignored": "Viterbi 越过了每行的末尾还在递推；在被屏蔽的位置 best 必须保持不变：torch.where(mask[:, t, None], new, best)",
     "crf.decode_padded_rows": "解码出的每一行长度都是 L；每行路径的长度应当等于它未屏蔽的位置数 mask.sum()",
     "crf.path_not_reversed": "解码出的路径是倒序的：回溯是从最后一个位置往前收集标签的，要把它反转过来",
+    "crf.decode_tensors": "decode 对每行返回的是张量；应当返回 B 个由 int 组成的列表，与 torchcrf 的 decode 相同",
     "crf.viterbi_max_over_next_tags": "Viterbi 对下一个标签取 max（(B, T_from, T_to) 的第 2 维）；应当对前一个标签取 max，即第 1 维",
 })
 VARIANTS += (
