@@ -35,7 +35,7 @@ def randomized(model, seed=0):
     0.4 N(0, 1) with `seed` in the order of the state's names, its buffers kept: the weights that make()
     loads. A parameter shared under two names (a tied embedding) is drawn once."""
     model = model.double()
-    params = {name for name, _ in model.named_parameters()}
+    params = {name for name, _ in model.named_parameters(remove_duplicate=False)}  # a tied table under each of its names
     g, drawn = torch.Generator().manual_seed(seed), {}
     state = {}
     for name, value in model.state_dict().items():
