@@ -29,7 +29,7 @@ def gpt(m, seed=0, dropout=0.0, train=False, layers=2):
 
 def standin(m):
     """gpt(m) in training, a deterministic stand-in in place of self.dropout (the blocks' dropout is 0)."""
-    return with_submodules(gpt(m, train=True), dropout=dropout_standin(0.25))
+    return with_submodules(gpt(m, train=True, layers=1), dropout=dropout_standin(0.25))
 
 
 def tying(m):
@@ -94,7 +94,7 @@ def test_embedding_dropout(check):
     """self.dropout acts on the sum of the token and position embeddings, and only in training
     self.dropout 作用在词嵌入与位置编码之和上，且只在训练时生效
     """
-    check(lambda m: gpt(m, dropout=0.5)(FULL), fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
+    check(lambda m: gpt(m, dropout=0.5, layers=1)(FULL), fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
     check(lambda m: standin(m)(FULL), fed=("a stand-in for self.dropout in training", "训练模式下替换 self.dropout 的确定性模块"))
 
 
@@ -104,8 +104,8 @@ def test_loss_predicts_the_next_token(check, student, ref):
     无填充时的 loss：logits[:, :-1] 预测 input_ids[:, 1:]，一个标量（用的是你自己的 forward）
     """
     own = own_forward(student, ref)
-    check(lambda m: gpt(m).loss(FULL), also=own, fed=("2 sequences of 5 tokens, no padding", "2 个序列，各 5 个词，无填充"))
-    check(lambda m: gpt(m, seed=1).loss(FULL[[1, 0], 1:]), also=own)
+    check(lambda m: gpt(m, layers=1).loss(FULL), also=own, fed=("2 sequences of 5 tokens, no padding", "2 个序列，各 5 个词，无填充"))
+    check(lambda m: gpt(m, seed=1, layers=1).loss(FULL[[1, 0], 1:]), also=own)
 
 
 @pytest.mark.points(3)
@@ -114,6 +114,6 @@ def test_loss_ignores_padding_and_averages_over_counted_targets(check, student, 
     有填充时的 loss：目标为 0 的位置不计入，对计入的目标取平均（用的是你自己的 forward）
     """
     own = own_forward(student, ref)
-    check(lambda m: gpt(m).loss(PADDED), also=own,
+    check(lambda m: gpt(m, layers=1).loss(PADDED), also=own,
           fed=("a right-padded and a left-padded sequence of 4 tokens", "一个右侧填充、一个左侧填充的 4 个词的序列"))
-    check(lambda m: gpt(m, seed=1).loss(PADDED3[:2]), also=own, fed=("2 sequences of 6 and 3 tokens, padded to 6", "2 个序列，分别有 6 个和 3 个词，补齐到 6"))
+    check(lambda m: gpt(m, seed=1, layers=1).loss(PADDED3[:2]), also=own, fed=("2 sequences of 6 and 3 tokens, padded to 6", "2 个序列，分别有 6 个和 3 个词，补齐到 6"))
