@@ -19,7 +19,21 @@ GLOBAL_SEED = 1234  # the global RNG's seed while sampling: not the generator's,
 
 def gpt(m, max_len=MAX_LEN, dropout=0.0, train=False, state=None):
     """The stand-in GPT (V 20, H 8, 1 layer, 2 heads), in float64, on m's side."""
-    return make(sibling(m, "gpt"), "GPT", V, H, LAYERS, HEADS, max_len, dropout=dropout, seed=SEED, train=train, state=state)
+    return make(sibling(m, "gpt"), "GPT", V, H, LAYERS, HEADS, max_len, dropout=dropout, train=train,
+                state=state or weights(max_len))
+
+
+@lru_cache(maxsize=None)
+def weights(max_len):
+    """The blocks' weights drawn with SEED; the tied embedding table is GPT's own initial one (torch's seed 0).
+    The eos checks below say at which steps these weights produce each eos_id: they are fixed here."""
+    from solutions.decoder import gpt as reference
+
+    torch.manual_seed(0)
+    model = reference.GPT(V, H, LAYERS, HEADS, max_len, dropout=0.0)
+    table = model.token_embedding.weight.detach().double().clone()
+    state = randomized(model, SEED)
+    return {**state, "token_embedding.weight": table, "lm_head.weight": table}
 
 
 @lru_cache(maxsize=None)
