@@ -131,6 +131,7 @@ class Server:
         exercise folder, emptied first, and import `name` from there. everything: check all
         of Baseline.changed, not only its cheap part; watch: the exercise's forbidden names, to run it
         under watch.Watcher (empty: unwatched)."""
+        self.watcher.used = None  # the last exercise's forbidden use is its own: the judge has scored it
         if self.entered:
             if _company():
                 raise Tainted("a thread or process the last exercise started is still running")
