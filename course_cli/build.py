@@ -54,13 +54,23 @@ def verify(assignment, time_limit=20.0):
     return reference, stubs
 
 
+def build_student_versions(tables, out_dir, check=True):
+    """out_dir/<id>/ of each assignment: the stubs, the public tests and the README in English and Chinese.
+    Nothing is written to out_dir unless every one of them is regenerated and (check) passes verify."""
+    for table in tables:
+        regenerate_exercises(table)
+        if check:
+            verify(table)
+    written = []
+    for table in tables:
+        out = Path(out_dir) / table.id
+        if out.exists():
+            shutil.rmtree(out)
+        shutil.copytree(exercises_dir(table), out, ignore=shutil.ignore_patterns("__pycache__"))
+        written.append(out)
+    return written
+
+
 def build_student_version(assignment, out_dir, check=True):
-    """out_dir/<id>/: the stubs, the public tests and the README in English and Chinese."""
-    regenerate_exercises(assignment)
-    if check:
-        verify(assignment)
-    out = Path(out_dir) / assignment.id
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(exercises_dir(assignment), out, ignore=shutil.ignore_patterns("__pycache__"))
-    return out
+    """out_dir/<id>/ of one assignment (see build_student_versions)."""
+    return build_student_versions([assignment], out_dir, check)[0]

@@ -138,16 +138,17 @@ def build(assignments, out, no_check):
     and optionally write a release folder (instructor)."""
     from course_core.stubs import MarkerError
 
-    from .build import ReleaseRefused, build_student_version, regenerate_exercises
+    from .build import ReleaseRefused, build_student_versions, regenerate_exercises
     from .repo import require_autograder
 
     chosen = _tables(assignments)
     require_autograder()
     try:
-        for table in chosen:
-            if out:
-                click.echo(f"students' version written to {build_student_version(table, out, check=not no_check)}")
-            else:
+        if out:  # every assignment checked before any is written
+            for folder in build_student_versions(chosen, out, check=not no_check):
+                click.echo(f"students' version written to {folder}")
+        else:
+            for table in chosen:
                 click.echo(f"regenerated {regenerate_exercises(table)}")
     except (MarkerError, ReleaseRefused, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -35,7 +35,12 @@ def test_the_tables_hold_the_contract():
     assert [e.id for e in table.exercises][:2] == ["positional_encoding", "attention"] and table.max_score == 100
     assert table.files[0] == "__init__.py" and all(e.assignment == "transformer" for e in table.exercises)
     assert "scaled_dot_product_attention" in table.by_id["attention"].forbidden and not table.by_id["warmup"].forbidden
-    assert assignments.detect(SOLUTIONS) is table and assignments.detect(SOLUTIONS.parent.parent / "exercises") is table
+    assert assignments.detect(SOLUTIONS) is table and assignments.detect(SOLUTIONS.parent.parent / "exercises" / "transformer") is table
+    decoder = assignments.get("decoder")
+    assert decoder.given == ("layers.py",) and decoder.max_score == 100 and "layers.py" in decoder.files
+    assert assignments.detect(ROOT / "exercises" / "decoder") is decoder
+    with pytest.raises(assignments.UnknownAssignment, match="say which with --assignment"):
+        assignments.detect(ROOT / "exercises")  # a folder holding both
     with pytest.raises(assignments.UnknownAssignment, match="unknown assignment 'nosuch'"):
         assignments.get("nosuch")
 

@@ -32,6 +32,17 @@ def test_the_given_file_ships_whole():
         assert (EXERCISES / name).read_bytes() == (SOLUTIONS / name).read_bytes()
 
 
+def test_the_given_file_holds_no_line_of_the_first_assignments_answers():
+    """layers.py is the first assignment's API on torch's library functions: released with the decoder, it
+    must not hand out a line of `transformer`'s solution regions (the check `course release` makes)."""
+    from course_cli.workflow import _solution_lines
+
+    answers = _solution_lines(assignments.get("transformer"))
+    for name in TABLE.given:
+        text = (SOLUTIONS / name).read_text(encoding="utf-8")
+        assert not [line for line in answers if line in text], name
+
+
 def solution_regions(path):
     """The lines of code between ### BEGIN SOLUTION and ### END SOLUTION in one master file."""
     inside, lines = False, []

@@ -119,7 +119,7 @@ class MultiHeadedAttention(nn.Module):
         self.head_num, self.hidden_size = head_num, hidden_size
         self.per_head_dim, rest = divmod(hidden_size, head_num)
         if rest:
-            raise ValueError(f"hidden_size {hidden_size} is not divisible by head_num {head_num}")
+            raise ValueError(f"head_num {head_num} must divide hidden_size {hidden_size}")
         for name in ("query_linear", "key_linear", "value_linear", "output_linear"):
             setattr(self, name, nn.Linear(hidden_size, hidden_size))
         self.attention = Attention()
@@ -136,7 +136,8 @@ class MultiHeadedAttention(nn.Module):
     def forward(self, x, mask=None):
         q, k, v = (self.split_heads(layer(x)) for layer in (self.query_linear, self.key_linear, self.value_linear))
         out, _ = self.attention(q, k, v, mask=mask, dropout=self.dropout)  # (B, h, L, d)
-        return self.output_linear(self.merge_heads(out))  # (B, L, H)
+        merged = self.merge_heads(out)  # (B, L, H)
+        return self.output_linear(merged)
 
 
 class FeedForward(nn.Module):
