@@ -165,6 +165,23 @@ def test_an_nbgrader_cell_errors_rather_than_scoring_0_when_the_machinery_never_
         killer.stop.set()
 
 
+def test_the_nbgrader_cells_of_one_notebook_grade_the_submission_once(make_submission, monkeypatch):
+    """nbgrader runs a notebook's cells in one kernel: the first cell grades every exercise, the others read
+    that result; a file edited between two cells is graded again."""
+    import autograder.grade
+    from autograder.transformer.mistakes import BY_ID
+    from course_cli.nbgrader_cell import score
+    from tests.table import EXERCISES
+
+    runs = []
+    real = autograder.grade.grade
+    monkeypatch.setattr(autograder.grade, "grade", lambda *args, **kwargs: runs.append(args) or real(*args, **kwargs))
+    path = make_submission("notebook")
+    assert [score(e.id, path) for e in EXERCISES] == [e.points for e in EXERCISES] and len(runs) == 1
+    (path / "warmup.py").write_text(BY_ID["warmup.cosine_full_period"].source(), encoding="utf-8")
+    assert score("warmup", path) < 15 and score("bert", path) == 15 and len(runs) == 2
+
+
 def test_a_submission_at_its_time_limit_holds_back_no_other(make_submission):
     """The straggler comes first; while one worker waits out its time limit, the other grades all the
     rest (submissions split up front would have queued one of them behind it)."""
