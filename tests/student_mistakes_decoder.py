@@ -264,7 +264,7 @@ CASES = (
     ("ca: queries from memory", CA, ca_forward(q="memory"), None),
     ("ca: mask left out", CA, ca_forward(mask="None"), "cross_attention.mask_ignored"),
     ("ca: no output projection", CA, ca_forward(out="o"), "cross_attention.no_output_linear"),
-    ("ca: merge without transposing back", CA, ca_forward(merge="o.reshape(B, -1, self.hidden_size)"), None),
+    ("ca: merge without transposing back", CA, ca_forward(merge="o.reshape(B, -1, self.hidden_size)"), "cross_attention.merge_without_transpose"),
     ("ca: split by view(B, h, L, d)", CA, body(
         CA_BODY,
         "        B, Lt, H = x.shape",
@@ -314,7 +314,7 @@ CASES = (
     ("db: cross-attention before self-attention", DB, db_forward(
         "        x = self.layer_norm1(x + self.dropout1(self.cross_attention(x, memory, memory_mask)))",
         "        x = self.layer_norm2(x + self.dropout2(self.self_attention(x, target_mask)))",
-        "        return self.layer_norm3(x + self.dropout3(self.feed_forward(x)))"), None),
+        "        return self.layer_norm3(x + self.dropout3(self.feed_forward(x)))"), "decoder_block.cross_attention_first"),
     ("db: no residual around the cross-attention", DB, db_forward(
         "        x = self.layer_norm1(x + self.dropout1(self.self_attention(x, target_mask)))",
         "        x = self.layer_norm2(self.dropout2(self.cross_attention(x, memory, memory_mask)))",
@@ -333,7 +333,7 @@ CASES = (
         "        x = self.layer_norm2(x + self.dropout2(self.cross_attention(x, memory, memory_mask)))",
         "        return self.layer_norm3(x + self.dropout3(self.feed_forward(x)))"), "decoder_block.memory_normalised"),
     # 4. seq2seq ----------------------------------------------------------------------------------------
-    ("s2s: source mask (B, 1, Ls)", S2S, body(S2S_SOURCE, "    return (source_ids != 0).unsqueeze(1)"), None),
+    ("s2s: source mask (B, 1, Ls)", S2S, body(S2S_SOURCE, "    return (source_ids != 0).unsqueeze(1)"), "seq2seq.source_mask_without_head_axis"),
     ("s2s: source mask over the queries", S2S, body(S2S_SOURCE, "    return (source_ids != 0)[:, None, :, None]"), "seq2seq.source_mask_over_queries"),
     ("s2s: source mask of the padding", S2S, body(S2S_SOURCE, "    return (source_ids == 0)[:, None, None, :]"), "seq2seq.source_mask_inverted"),
     ("s2s: target mask by adding", S2S, body(
@@ -372,7 +372,7 @@ CASES = (
         "        y = self.dropout(self.target_embedding(target_ids) + self.position_embedding(target_ids))",
         "        for i, block in enumerate(self.decoder_blocks):",
         "            y = block(y, self.layer_outputs[i], tmask, smask)",
-        "        return y"), None),
+        "        return y"), "seq2seq.decoder_reads_each_encoder_layer"),
     ("s2s: target embedded with the source table", S2S, body(
         S2S_DECODE,
         "        tmask, smask = make_target_mask(target_ids), make_source_mask(source_ids)",
@@ -443,7 +443,7 @@ CASES = (
         "        for block in self.blocks:",
         "            x = block(x, mask)",
         "        return self.lm_head(x)") + ((
-            "import torch.nn.functional as F\n", "import torch\nimport torch.nn.functional as F\n"),), None),
+            "import torch.nn.functional as F\n", "import torch\nimport torch.nn.functional as F\n"),), "gpt.causal_inverted"),
     ("gpt: loss without the shift", GPT, body(
         GPT_LOSS,
         "        logits = self.forward(input_ids)",
