@@ -111,6 +111,9 @@ def test_encode_matches_reference(check, student, ref):
     check(lambda m: seq2seq(m).encode(SRC), also=own, fed=("2 sources of 5 and 2 tokens, padded to 5", "2 个源句子，分别有 5 个和 2 个词，补齐到 5"))
     check(lambda m: seq2seq(m, seed=1).encode(SRC3), also=own)
     check(lambda m: seq2seq(m, seed=2, layers=1).encode(ONE_SRC), also=own, fed=("one sentence of 4 tokens", "一个 4 个词的句子"))
+    # a deterministic stand-in for dropout shows where it is applied (here, so that a decode that forgets it
+    # costs the dropout test below only, and an encode that forgets it this test only)
+    check(lambda m: standin(m).encode(SRC), also=own, fed=("a stand-in for self.dropout in training", "训练模式下替换 self.dropout 的确定性模块"))
 
 
 @pytest.mark.points(3)
@@ -135,14 +138,13 @@ def test_decode_with_a_target_longer_or_shorter_than_the_source(check, student, 
 
 
 @pytest.mark.points(1)
-def test_embedding_dropout_in_encode_and_decode(check, student, ref):
-    """self.dropout acts on the sum of the token and position embeddings, in encode and decode, and only in training
-    self.dropout 作用在词嵌入与位置编码之和上（encode 和 decode 中都是），且只在训练时生效
+def test_embedding_dropout_in_decode_and_only_in_training(check, student, ref):
+    """self.dropout acts on the sum of the target's token and position embeddings in decode (as in encode), and only in training
+    decode 中 self.dropout 作用在目标序列的词嵌入与位置编码之和上（与 encode 相同），且只在训练时生效
     """
     own = own_masks(student, ref)
     check(lambda m: seq2seq(m, dropout=0.5, layers=1).encode(SRC), also=own, fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
     # a deterministic stand-in for dropout shows where it is applied
-    check(lambda m: standin(m).encode(SRC), also=own, fed=("a stand-in for self.dropout in training", "训练模式下替换 self.dropout 的确定性模块"))
     check(lambda m: standin(m).decode(TGT, MEMORY, SRC), also=own, fed=("a stand-in for self.dropout in training", "训练模式下替换 self.dropout 的确定性模块"))
 
 
