@@ -108,7 +108,7 @@ def test_every_submission_is_kept_with_its_timestamp(cycle):
     assert {n.split("+")[0] for n in inbound} == {"alice", "bob", "carol"}  # --student, not the OS account
     home, env, opts = homes["bob"]
     listed = course("list", *opts, cwd=home, env=env)
-    assert "released: transformer" in listed
+    assert "released: decoder, transformer" in listed
     rows = re.findall(r"^  transformer  (\d{4}-\d\d-\d\d[ T][\d:.]+.*)$", listed, re.MULTILINE)
     assert len(rows) == 2 and len(set(rows)) == 2, listed  # both of bob's submissions, each with its own time
 
