@@ -142,6 +142,15 @@ MUTANTS = [
     Mutant("an ungraded nbgrader cell scores 0", "course_cli/nbgrader_cell.py",
            '    if "error" in result:\n', '    if False:\n',
            ("tests/test_grade_machinery.py::test_an_nbgrader_cell_errors_rather_than_scoring_0_when_the_machinery_never_grades",)),
+    Mutant("a forbidden use carries over to the student's next exercise", "autograder/sandbox/child.py",
+           "        self.watcher.used = None  # the last exercise's forbidden use is its own: the judge has scored it\n", "",
+           ("tests/test_forbidden_decoder.py",)),
+    Mutant("a forbidden torch.nn class reached by a built name goes unseen", "autograder/sandbox/watch.py",
+           "        if isinstance(module, self.modules) and self._students():", "        if False:",
+           ("tests/test_forbidden_decoder.py",)),
+    Mutant("nbgrader cells keep an edited submission's old grade", "course_cli/nbgrader_cell.py",
+           "    key = (os.path.realpath(folder), assignment, _files(folder))", "    key = (os.path.realpath(folder), assignment)",
+           ("tests/test_grade_machinery.py::test_the_nbgrader_cells_of_one_notebook_grade_the_submission_once",)),
 ]
 
 
