@@ -17,7 +17,7 @@ from course_core import assignments
 
 from . import parts
 from .compare import Wrong, diagnose_error, resolve
-from .grade import GradingError, build_report, not_graded
+from .grade import GradingError, Results, build_report, not_graded
 from .remote import Forbidden, SandboxError, StudentError
 from .session import Fatal, Session
 
@@ -265,18 +265,12 @@ def serve(take, done, assignment, time_limit, exercises=None, total_time_limit=N
         raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{why[-2000:]}")
 
 
-def run(paths, assignment, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
+def run(paths, assignment, time_limit, exercises=None, progress=None, total_time_limit=None, extra=(), entries=None):
     """The grading report of `paths`, all of `assignment` (its table; see grade.grade), graded in this
-    process; progress(path) as each is done."""
-    todo, results = iter(paths), {}
-
-    def done(entry):
-        results[entry["submission"]] = entry
-        if progress:
-            progress(entry["submission"])
-
-    serve(lambda: next(todo, None), done, assignment, time_limit, exercises, total_time_limit, extra)
-    return {"results": [results[p] for p in paths]}
+    process; progress(path) as each is done; entries: see grade.grade."""
+    todo, results = iter(paths), Results(progress, entries)
+    serve(lambda: next(todo, None), results.add, assignment, time_limit, exercises, total_time_limit, extra)
+    return results.report(paths)
 
 
 def hidden_tests_compute(assignment_id, n=10):
