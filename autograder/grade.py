@@ -94,13 +94,17 @@ def assignment_of(path, assignment=None):
         raise GradingError(str(exc)) from None
 
 
-def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_time_limit=None, assignment=None):
+def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_time_limit=None, assignment=None,
+          entries=None):
     """The grading report (a dict) of the submission folders `paths`, in their order.
 
     Each folder is graded with its own assignment's hidden tests (assignment: an id, for all of them;
     default: each folder's, from the files it holds). time_limit: seconds per exercise;
     total_time_limit: seconds for all of one submission's exercises (default 3 x time_limit);
     exercises: only these ids (default all); progress(path) is called as each submission is done.
+    entries(entry): each submission's report entry as soon as it is graded, in the order they finish, and
+    not kept: the report's "results" is then empty, and this process's memory stays flat however many
+    are graded (the caller writes them out as they come).
     """
     given = [str(p) for p in paths]
     paths = list(dict.fromkeys(given))  # a folder named twice is graded once
@@ -121,11 +125,30 @@ def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_t
             pool.prestart()
             from .judge import run
 
-            report = run(group, table, time_limit, mine, progress, total_time_limit)
+            report = run(group, table, time_limit, mine, progress, total_time_limit, entries=entries)
         else:
-            report = _grade_in_workers(group, table, time_limit, group_jobs, mine, progress, total_time_limit)
+            report = _grade_in_workers(group, table, time_limit, group_jobs, mine, progress, total_time_limit, entries)
         by_path.update({r["submission"]: r for r in report["results"]})
-    return {"results": [by_path[p] for p in given]}
+    return {"results": [] if entries else [by_path[p] for p in given]}
+
+
+class Results:
+    """Where graded entries go as they come: progress(path) told, and each kept for the report, or handed
+    to entries(entry) and not kept (see grade)."""
+
+    def __init__(self, progress=None, entries=None):
+        self.progress, self.entries, self.kept = progress, entries, {}
+
+    def add(self, entry):
+        if self.entries:
+            self.entries(entry)
+        else:
+            self.kept[entry["submission"]] = entry
+        if self.progress:
+            self.progress(entry["submission"])
+
+    def report(self, paths):
+        return {"results": [] if self.entries else [self.kept[p] for p in paths]}
 
 
 WORKER_ATTEMPTS = 3  # workers that may die holding one submission before it is reported as not graded
@@ -168,7 +191,7 @@ class _Worker:
         self.log.close()
 
 
-def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, total_time_limit):
+def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, total_time_limit, entries=None):
     """Grade paths in `jobs` worker processes sharing one queue: a worker takes the next submission when
     it finishes one. A worker that dies puts its submission back (WORKER_ATTEMPTS times at most), and a
     fresh worker takes its place."""
@@ -179,18 +202,13 @@ def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, 
             *[f"--exercise={e}" for e in exercises or ()]]
     if total_time_limit is not None:
         argv.append(f"--total-time-limit={total_time_limit}")
-    queue, died, results = collections.deque(paths), collections.Counter(), {}
+    queue, died, results = collections.deque(paths), collections.Counter(), Results(progress, entries)
     chooser = selectors.DefaultSelector()
 
     def start():
         worker = _Worker(argv, env)
         chooser.register(worker.proc.stdout, selectors.EVENT_READ, worker)
         worker.give(queue.popleft())
-
-    def finished(entry):
-        results[entry["submission"]] = entry
-        if progress:
-            progress(entry["submission"])
 
     try:
         for _ in range(min(jobs, len(queue))):
@@ -202,7 +220,7 @@ def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, 
                 worker.buffer += chunk
                 *lines, worker.buffer = worker.buffer.split(b"\n")
                 for line in lines:
-                    finished(json.loads(line))
+                    results.add(json.loads(line))
                     worker.graded += 1
                     worker.give(queue.popleft() if queue else None)
                 if chunk:
@@ -217,7 +235,7 @@ def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, 
                     if died[worker.path] < WORKER_ATTEMPTS:
                         queue.appendleft(worker.path)
                     else:
-                        finished(not_graded(worker.path, assignment, exercises, f"its grading process died {WORKER_ATTEMPTS} times "
+                        results.add(not_graded(worker.path, assignment, exercises, f"its grading process died {WORKER_ATTEMPTS} times "
                                             f"(last: exit status {worker.proc.returncode}; {worker.stderr()[-300:]})"))
                 if queue:
                     start()
@@ -231,7 +249,7 @@ def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, 
             except subprocess.TimeoutExpired:
                 worker.proc.kill()
             worker.close()
-    return {"results": [results[p] for p in paths]}
+    return results.report(paths)
 
 
 def not_graded(path, assignment, exercises, why):

@@ -5,6 +5,7 @@ Imports torch and pytest; autograder.grade imports this only where the tests
 run (not in a process that only hands submissions to workers).
 """
 import contextlib
+import inspect
 import io
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from course_core import assignments
 
 from . import parts
 from .compare import Wrong, diagnose_error, resolve
-from .grade import GradingError, build_report, not_graded
+from .grade import GradingError, Results, build_report, not_graded
 from .remote import Forbidden, SandboxError, StudentError
 from .session import Fatal, Session
 
@@ -58,6 +59,7 @@ class Grader:
         self.current = self._sandbox = None
         self.records = []
         self.collect_errors = []
+        self._fixtures = {}  # item -> its fixtures' definitions (None: it runs through pytest's own protocol)
 
     @property
     def sandbox(self):
@@ -86,18 +88,68 @@ class Grader:
         return True
 
     def grade_one(self, items, path):
+        lean = self.forget and self._plain(items)
         for _ in range(ATTEMPTS):
             self.current, self.records = path, []
             if self._sandbox is not None:
                 self._sandbox.begin()
             for i, item in enumerate(items):
-                nextitem = items[i + 1] if i + 1 < len(items) else None
                 # after a machinery failure the rest fail at once (Session.module), and are not counted
-                item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+                if lean:
+                    self._run(item)
+                else:
+                    item.ihook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
             failure = self._sandbox.end() if self._sandbox is not None else None
             if failure is None:
                 return build_report([path], resolve(self.records), self.assignment, self.exercises)["results"][0]
         return not_graded(path, self.assignment, self.exercises, f"{ATTEMPTS} tries, each ended by the grading machinery (last: {failure})")
+
+    def _plain(self, items):
+        """Whether _run can run every item itself: no test parametrized, and each fixture plain (_plain_fixture)."""
+        for item in items:
+            if item not in self._fixtures:
+                defs = item._fixtureinfo.name2fixturedefs
+                fixtures = {name: _plain_fixture(defs[name]) for name in item.fixturenames if name != "request"}
+                plain = not hasattr(item, "callspec") and None not in fixtures.values()
+                self._fixtures[item] = fixtures if plain else None
+            if self._fixtures[item] is None:
+                return False
+        return True
+
+    def _run(self, item):
+        """Run one test as pytest's protocol would for this Grader, without its per-test hooks, reports and
+        fixture bookkeeping (~1 ms a test: a third of the judge's time per submission): its fixtures, each
+        computed once, in pytest's order, then the test; the same record."""
+        fixtures, values, request = self._fixtures[item], {}, _Request(item)
+
+        def value(name):
+            if name == "request":
+                return request
+            if name not in values:
+                if name not in fixtures:  # asked for by name (request.getfixturevalue), not in the test's closure
+                    fixtures[name] = _plain_fixture(item.session._fixturemanager.getfixturedefs(name, item))
+                    if fixtures[name] is None:
+                        raise pytest.UsageError(f"{item.nodeid}: fixture {name!r} must be a plain function (judge.Grader._run)")
+                fixture = fixtures[name]
+                values[name] = fixture.func(**{arg: value(arg) for arg in fixture.argnames})
+            return values[name]
+
+        request.getfixturevalue = value
+        when = "setup"
+        try:
+            for name in item.fixturenames:
+                value(name)
+            when = "call"
+            item.obj(**{name: value(name) for name in item._fixtureinfo.argnames})
+        except (KeyboardInterrupt, pytest.exit.Exception):
+            raise
+        except pytest.skip.Exception:
+            if when == "call":  # as pytest reports it: neither passed nor failed
+                self._record(item, False)
+        except BaseException as exc:  # noqa: BLE001 (what pytest counts as a failed test)
+            self._record(item, False, exc)
+        else:
+            self._record(item, True)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -105,6 +157,10 @@ class Grader:
         report = outcome.get_result()
         if report.when != "call" and not report.failed:
             return
+        self._record(item, report.passed, call.excinfo.value if report.failed else None)
+
+    def _record(self, item, passed, exc=None):
+        """Record a test of the current submission: passed, or failed with exc (neither: no exc)."""
         exercise = item.get_closest_marker("exercise").args[0]
         record = {
             "submission": self.current,
@@ -112,16 +168,38 @@ class Grader:
             "name": item.originalname,
             "label": (item.function.__doc__ or item.originalname).strip().splitlines()[0],
             "points": float(item.get_closest_marker("points").args[0]),
-            "passed": report.passed,
+            "passed": passed,
             "fatal": False,
             "message": "",
         }
-        if report.failed:
-            record["message"], record["fatal"] = _sentence(exercise, call.excinfo.value)
+        if exc is not None:
+            record["message"], record["fatal"] = _sentence(exercise, exc)
             # what compare.resolve needs to name a catalogued mistake only where it explains every failure
-            record["candidates"] = list(getattr(call.excinfo.value, "candidates", ()))
-            record["certain"] = getattr(call.excinfo.value, "certain", False)
+            record["candidates"] = list(getattr(exc, "candidates", ()))
+            record["certain"] = getattr(exc, "certain", False)
         self.records.append(record)
+
+
+def _plain_fixture(defs):
+    """The one definition of a fixture that Grader._run can call itself, else None: a plain function of function
+    scope, without parameters, teardown or an override of the same name."""
+    if not defs or len(defs) != 1:
+        return None
+    fixture = defs[0]
+    func = fixture.func
+    plain = fixture.scope == "function" and not fixture.params and inspect.isfunction(func) and not inspect.isgeneratorfunction(func)
+    return fixture if plain else None
+
+
+class _Request:
+    """The `request` a fixture gets from Grader._run: getfixturevalue, and the test's node, module and
+    config; anything else as pytest's own request of that test has it."""
+
+    def __init__(self, item):
+        self.node, self.config, self.module, self._item = item, item.config, item.module, item
+
+    def __getattr__(self, name):
+        return getattr(self._item._request, name)
 
 
 class _OneLineFailures:
@@ -187,18 +265,12 @@ def serve(take, done, assignment, time_limit, exercises=None, total_time_limit=N
         raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{why[-2000:]}")
 
 
-def run(paths, assignment, time_limit, exercises=None, progress=None, total_time_limit=None, extra=()):
+def run(paths, assignment, time_limit, exercises=None, progress=None, total_time_limit=None, extra=(), entries=None):
     """The grading report of `paths`, all of `assignment` (its table; see grade.grade), graded in this
-    process; progress(path) as each is done."""
-    todo, results = iter(paths), {}
-
-    def done(entry):
-        results[entry["submission"]] = entry
-        if progress:
-            progress(entry["submission"])
-
-    serve(lambda: next(todo, None), done, assignment, time_limit, exercises, total_time_limit, extra)
-    return {"results": [results[p] for p in paths]}
+    process; progress(path) as each is done; entries: see grade.grade."""
+    todo, results = iter(paths), Results(progress, entries)
+    serve(lambda: next(todo, None), results.add, assignment, time_limit, exercises, total_time_limit, extra)
+    return results.report(paths)
 
 
 def hidden_tests_compute(assignment_id, n=10):

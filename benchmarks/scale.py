@@ -43,13 +43,18 @@ RUNNER = """
 import json, resource, sys, time
 from autograder.grade import grade
 args = json.load(sys.stdin)
-start, first = time.perf_counter(), []
-report = grade(args["paths"], time_limit=args["time_limit"], jobs=args["jobs"],
-               progress=lambda p: first or first.append(time.perf_counter()))
+start, first, graded, errors = time.perf_counter(), [], [], []
+
+def entry(e):  # each entry as it comes, kept by no one: the judge's memory is its own
+    first or first.append(time.perf_counter())
+    graded.append(1)
+    if "error" in e:
+        errors.append(1)
+
+grade(args["paths"], time_limit=args["time_limit"], jobs=args["jobs"], entries=entry)
 wall = time.perf_counter() - start
 me, below = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "first": first[0] - start, "graded": len(report["results"]),
-                  "errors": sum("error" in r for r in report["results"]),
+print(json.dumps({"wall": wall, "first": first[0] - start, "graded": len(graded), "errors": len(errors),
                   "judge_mib": me.ru_maxrss / 1024, "below_mib": below.ru_maxrss / 1024,
                   "cpu_below": below.ru_utime + below.ru_stime,
                   "cpu": me.ru_utime + me.ru_stime + below.ru_utime + below.ru_stime}))

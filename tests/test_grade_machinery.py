@@ -5,6 +5,7 @@ non-zero in one line."""
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -18,7 +19,7 @@ from autograder.sandbox.zygote import NAME as ZYGOTE_NAME
 from tests.table import MAX_SCORE
 from course_cli.cli import main
 
-from tests.helpers import SOLUTIONS, hand_in
+from tests.helpers import EXERCISES, SOLUTIONS, hand_in
 
 SLEEPER = "import time\ntime.sleep(2)\n"  # at import: the child is surely running when the killer strikes
 
@@ -194,6 +195,19 @@ def test_a_submission_at_its_time_limit_holds_back_no_other(make_submission):
     results = {r["submission"]: r for r in report["results"]}
     assert "time limit" in " ".join(results[str(straggler)]["exercises"]["positional_encoding"]["feedback"])
     assert all(results[p]["score"] == MAX_SCORE for p in paths[1:])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_entries_go_to_the_caller_as_they_are_graded_and_none_is_kept(tmp_path, jobs):
+    """grade(entries=...) hands over each submission's entry, the same as the report's, and keeps none:
+    however many are graded, the judge holds no report. (Stubs: graded without a child.)"""
+    paths = [str(shutil.copytree(EXERCISES, tmp_path / f"s{i}" / "transformer")) for i in range(3)]
+    handed, done = [], []
+    report = grade(paths, time_limit=10, jobs=jobs, progress=done.append, entries=handed.append)
+    assert report == {"results": []}
+    assert sorted(done) == sorted(paths)
+    assert sorted(e["submission"] for e in handed) == sorted(paths)
+    assert all(e["score"] == 0 and "not implemented yet" in json.dumps(e) for e in handed)
 
 
 def test_course_grade_records_nothing_for_a_submission_it_could_not_grade(tmp_path):
