@@ -59,7 +59,8 @@ def run_demo(keep=None, echo=print):
         echo(f"  {student} {what}: submitted at {when}")
     echo("collecting and grading ...")
     workflow.collect(instructor, ASSIGNMENT)
-    results = workflow.grade(instructor, ASSIGNMENT, jobs=os.cpu_count() or 1)
+    workflow.grade(instructor, ASSIGNMENT, jobs=os.cpu_count() or 1)
+    results = workflow.stored_results(instructor, ASSIGNMENT)  # the whole entries, as grading recorded them
     pages = feedback.release_feedback(instructor, ASSIGNMENT)
     summary = feedback.class_report(instructor, ASSIGNMENT)
     echo("")

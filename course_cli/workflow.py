@@ -317,8 +317,9 @@ def _write_atomically(path, text):
 
 
 def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time_limit=None):
-    """Grade every collected submission and record it in nbgrader's gradebook. Returns {student: result}; a
-    result with "error" (the machinery could not grade it) is not recorded, so that a rerun grades it."""
+    """Grade every collected submission and record it in nbgrader's gradebook as it is graded. Returns
+    {student: {score, max_score}} (the whole entry is in report_path's file); one with "error" (the machinery
+    could not grade it) is not recorded, so that a rerun grades it."""
     check_assignment(assignment)
     from .repo import require_autograder
 
@@ -330,8 +331,6 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
     if not folders:
         raise CourseError(f"nothing to grade: no collected submissions of {assignment} (run `course collect {assignment}`)")
     by_path = {str(folder): student for student, folder in folders.items()}
-    report = run_grade(list(by_path), time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit, assignment=assignment,
-                       progress=(lambda path: progress(by_path[path])) if progress else None)
     cd = coursedir(config, assignment)
     results = {}
     with Gradebook(cd.db_url, cd.course_id) as gb:
@@ -339,15 +338,24 @@ def grade(config, assignment, jobs=1, time_limit=20.0, progress=None, total_time
             gb.find_assignment(assignment)
         except MissingEntry:
             raise CourseError(f"{assignment} is not in the gradebook: release it with `course release {assignment}`") from None
-        for result in report["results"]:
+
+        def record(result):
+            """Each student's entry into the gradebook and its report file as soon as it is graded: nothing
+            grows with the class, and an interrupted run keeps every student it finished."""
             student = by_path[result["submission"]]
-            results[student] = result
-            if "error" in result:
-                continue
-            record_grades(gb, config, assignment, student, result, _timestamp(folders[student]))
-            _write_atomically(Path(cd.root) / REPORTS / assignment / f"{student}.json",
-                              json.dumps(result, ensure_ascii=False, indent=1))
-    return results
+            results[student] = {k: result[k] for k in ("score", "max_score", "error") if k in result}
+            if "error" not in result:
+                record_grades(gb, config, assignment, student, result, _timestamp(folders[student]))
+                _write_atomically(report_path(cd, assignment, student), json.dumps(result, ensure_ascii=False, indent=1))
+
+        run_grade(list(by_path), time_limit=time_limit, jobs=jobs, total_time_limit=total_time_limit, assignment=assignment,
+                  progress=(lambda path: progress(by_path[path])) if progress else None, entries=record)
+    return {student: results[student] for student in folders if student in results}
+
+
+def report_path(cd, assignment, student):
+    """Where `course grade` keeps a student's whole report entry (the feedback pages read it)."""
+    return Path(cd.root) / REPORTS / assignment / f"{student}.json"
 
 
 def record_grades(gb, config, assignment, student, result, timestamp):

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -208,6 +209,24 @@ def test_entries_go_to_the_caller_as_they_are_graded_and_none_is_kept(tmp_path, 
     assert sorted(done) == sorted(paths)
     assert sorted(e["submission"] for e in handed) == sorted(paths)
     assert all(e["score"] == 0 and "not implemented yet" in json.dumps(e) for e in handed)
+
+
+def test_check_json_writes_each_entry_out_before_the_run_ends(make_submission):
+    """`course check --json` streams its report: a submission graded in a second is on stdout while the one
+    behind it still runs into its time limit; the whole output is still the contract's one JSON document."""
+    quick = make_submission("quick")
+    slow = make_submission("slow", {"warmup.py": "while True:\n    pass\n"})
+    proc = subprocess.Popen([sys.executable, "-m", "course_cli", "check", "--json", "-j", "1", "--time-limit", "8",
+                             str(quick), str(slow)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        head = proc.stdout.read(len('{"results": [{"submission": '))
+        assert head == '{"results": [{"submission": ' and proc.poll() is None  # the first entry, the second still grading
+        report = json.loads(head + proc.stdout.read())
+    finally:
+        proc.kill()
+        proc.wait()
+    assert [r["submission"] for r in report["results"]] == [str(quick), str(slow)] and report["isolation"]
+    assert report["results"][0]["score"] == MAX_SCORE and "time limit" in json.dumps(report["results"][1])
 
 
 def test_course_grade_records_nothing_for_a_submission_it_could_not_grade(tmp_path):
