@@ -94,6 +94,24 @@ def assignment_of(path, assignment=None):
         raise GradingError(str(exc)) from None
 
 
+def _assignments_of(paths, assignment=None):
+    """{path: table}. A folder whose files name no assignment (empty, missing, broken) is graded as the
+    batch's other folders are when they are all of one assignment, so that it gets its entry (every
+    exercise saying what is missing) instead of stopping the batch; else GradingError."""
+    found, unknown = {}, []
+    for path in paths:
+        try:
+            found[path] = assignment_of(path, assignment)
+        except GradingError as exc:
+            unknown.append((path, exc))
+    if unknown:
+        batch = set(found.values())
+        if len(batch) != 1:
+            raise unknown[0][1]
+        found.update({path: next(iter(batch)) for path, _ in unknown})
+    return found
+
+
 def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_time_limit=None, assignment=None,
           entries=None):
     """The grading report (a dict) of the submission folders `paths`, in their order.
@@ -109,8 +127,8 @@ def grade(paths, time_limit=20.0, jobs=1, exercises=None, progress=None, total_t
     given = [str(p) for p in paths]
     paths = list(dict.fromkeys(given))  # a folder named twice is graded once
     groups = {}
-    for path in paths:
-        groups.setdefault(assignment_of(path, assignment), []).append(path)
+    for path, table in _assignments_of(paths, assignment).items():
+        groups.setdefault(table, []).append(path)
     known = {e.id for a in groups for e in a.exercises} if groups else {e.id for a in assignments.all_assignments() for e in a.exercises}
     unknown = [e for e in exercises or () if e not in known]
     if unknown:

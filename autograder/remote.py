@@ -53,6 +53,7 @@ class Child:
         # Requests whose answer is only a handle (a class called: an instance; a build), sent with the
         # next request instead of on their own; the judge numbers their handles itself, from -1 down.
         self.deferred, self.next_handle = [], -1
+        self.modules = {}  # name -> Remote of a module imported in the child this exercise (import_module)
 
     def defer(self, *message):
         """A Remote for what message will return, sent with the next request (see flush)."""
@@ -123,7 +124,10 @@ class Child:
         return value
 
     def import_module(self, name):
-        return self.request("import", name)
+        """The module `name` in the child, as a Remote: asked for once an exercise (enter forgets them all)."""
+        if name not in self.modules:
+            self.modules[name] = self.request("import", name)
+        return self.modules[name]
 
     def enter(self, files, name, everything=True, watch=()):
         """Start the next exercise: its own time_limit from now, its package {path: text} written into a
@@ -132,6 +136,7 @@ class Child:
         watch the exercise's operators for, see forbidden.watched)."""
         self.deadline = time.monotonic() + self.time_limit
         self.deferred = []  # the last exercise's, never needed (compare.expect flushes after each probe)
+        self.modules = {}  # the last exercise's handles are void in the child after this
         return self.request("enter", files, name, everything, list(watch or ()))
 
     def kill(self, reason="closed"):

@@ -61,9 +61,13 @@ def test_missing_file_and_nan_and_hang_in_one_batch(make_submission):
 
 
 def test_unreadable_path_still_gets_an_entry(tmp_path):
-    (result,) = grade([tmp_path / "nowhere"])["results"]
+    (result,) = grade([tmp_path / "nowhere"], assignment="transformer")["results"]
     assert result["score"] == 0
     assert all("does not exist" in e["feedback"][0] for e in result["exercises"].values())
+    # in a batch, a folder that names no assignment is graded as the others are, and stops no one
+    good, missing = grade([SOLUTIONS, tmp_path / "nowhere"])["results"]
+    assert good["score"] == 100 and missing["assignment"] == "transformer" and missing["score"] == 0
+    assert all("does not exist" in e["feedback"][0] for e in missing["exercises"].values())
 
 
 def test_check_json_prints_exactly_the_contract_report():
