@@ -58,13 +58,16 @@ def sibling(module, stem):
     return importlib.import_module(f"{module.__name__.rpartition('.')[0]}.{stem}")
 
 
+def torch_of(module):
+    """The torch module on the side of `module` (in the student's process for a Remote)."""
+    return module._child.import_module("torch") if isinstance(module, Remote) else torch
+
+
 def generator(module, seed):
     """A torch.Generator seeded with `seed`, on the side of `module` (in the student's process for a Remote)."""
-    if isinstance(module, Remote):
-        remote = module._child.import_module("torch").Generator()
-        remote.manual_seed(seed)
-        return remote
-    return torch.Generator().manual_seed(seed)
+    made = torch_of(module).Generator()
+    made.manual_seed(seed)
+    return made
 
 
 def make(module, cls, *args, seed=0, train=False, randomize=True, skip=(), state=None, **kwargs):

@@ -8,8 +8,8 @@ import pytest
 
 from tests.table import EXERCISES
 from course_cli.public_tests import PUBLIC, find_assignment, format_table, run_public_tests
+from course_core import assignments
 
-TEST_FILE = PUBLIC / "transformer" / "test_public.py"
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions" / "transformer"
@@ -166,9 +166,9 @@ def test_format_table(solution_rows, stub_rows):
 # --- the public test file itself ----------------------------------------------------------------
 
 
-def solution_lines():
+def solution_lines(solutions):
     lines = set()
-    for path in sorted(SOLUTIONS.glob("*.py")):
+    for path in sorted(solutions.glob("*.py")):
         inside = False
         for line in path.read_text(encoding="utf-8").splitlines():
             stripped = line.strip()
@@ -183,9 +183,13 @@ def solution_lines():
     return lines
 
 
-def test_the_public_tests_contain_no_reference_code():
-    text = TEST_FILE.read_text(encoding="utf-8")
-    lines = solution_lines()
+EVERY_ASSIGNMENT = pytest.mark.parametrize("table", assignments.all_assignments(), ids=lambda t: t.id)
+
+
+@EVERY_ASSIGNMENT
+def test_the_public_tests_contain_no_reference_code(table):
+    text = (PUBLIC / table.id / "test_public.py").read_text(encoding="utf-8")
+    lines = solution_lines(ROOT / "solutions" / table.id)
     assert len(lines) > 20  # the scan found the solution regions
     leaked = [line for line in lines if line in text]
     assert leaked == []
@@ -193,13 +197,14 @@ def test_the_public_tests_contain_no_reference_code():
     assert "### BEGIN SOLUTION" not in text
 
 
-def test_the_public_tests_follow_the_exercise_table():
-    tree = ast.parse(TEST_FILE.read_text(encoding="utf-8"))
-    table = next(
+@EVERY_ASSIGNMENT
+def test_the_public_tests_follow_the_exercise_table(table):
+    tree = ast.parse((PUBLIC / table.id / "test_public.py").read_text(encoding="utf-8"))
+    listed = next(
         node.value for node in tree.body
         if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["EXERCISES"]
     )
-    assert ast.literal_eval(table) == tuple((e.number, e.id) for e in EXERCISES)
+    assert ast.literal_eval(listed) == tuple((e.number, e.id) for e in table.exercises)
     tests = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
     seen = set()
     for node in tests:
@@ -210,4 +215,4 @@ def test_the_public_tests_follow_the_exercise_table():
         assert len(marks) == 1, f"{node.name} needs exactly one @exercise(...)"
         assert node.name.startswith(f"test_{marks[0]}__"), node.name
         seen.add(marks[0])
-    assert seen == set(IDS)
+    assert seen == {e.id for e in table.exercises}

@@ -4,7 +4,7 @@ from functools import lru_cache
 import pytest
 import torch
 
-from autograder.probes import call_keeping_args, generator, make, raised, randomized, sibling, with_submodules
+from autograder.probes import call_keeping_args, generator, make, raised, randomized, sibling, torch_of, with_submodules
 from autograder.remote import Remote
 
 pytestmark = pytest.mark.exercise("generate")
@@ -47,11 +47,6 @@ def tied():
     table = state["token_embedding.weight"].clone()
     table[1::2] = table[0::2]
     return {**state, "token_embedding.weight": table, "lm_head.weight": table}
-
-
-def torch_of(m):
-    """The torch module on m's side (the student's process for a Remote)."""
-    return m._child.import_module("torch") if isinstance(m, Remote) else torch
 
 
 def sample(m, model, ids, max_new_tokens, seed, **kwargs):
