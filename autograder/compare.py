@@ -172,12 +172,24 @@ def _answer(probe, module):
             return _REFERENCE_ANSWERS[key]
     try:
         with _inputs_restored(probe):  # a mutant runs here, and some mutants modify their inputs
-            answer = ("ok", probe(module))
+            answer = ("ok", _detached(probe(module)))
     except Exception as exc:
         answer = ("raised", type(exc).__name__)
     if key is not None:
         _REFERENCE_ANSWERS[key] = answer
     return answer
+
+
+def _detached(value):
+    """value with each tensor detached: a kept answer must not keep its autograd graph (the parameters and
+    saved activations of the module that computed it: most of a worker's memory growth)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_detached(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _detached(v) for k, v in value.items()}
+    return value
 
 
 def _reference_answer(probe, reference):

@@ -11,14 +11,14 @@ not watched, and pay nothing for it.
 """
 import ast
 
-from .side_effects import CALLS, INSIDES
+from .side_effects import CALLS, INSIDES, nodes
 
 TORCH_MODULES = {"torch", "torch.nn", "torch.nn.functional", "torch.nn.modules", "torch._C", "torch._C._nn"}
 
 
-def _torch_aliases(tree):
+def _torch_aliases(walked):
     aliases = set(TORCH_MODULES)
-    for node in ast.walk(tree):
+    for node in walked:
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.name.split(".")[0] == "torch":
@@ -30,15 +30,15 @@ def _torch_aliases(tree):
 
 
 def shortcuts(exercise, source):
-    """The forbidden names of `exercise` (its table's entry) the source (text, or its ast.parse) uses,
-    in order of appearance."""
+    """The forbidden names of `exercise` (its table's entry) the source (text, its ast.parse, or
+    side_effects.nodes of it) uses, in order of appearance."""
     names = exercise.forbidden
     if not names:
         return []
-    tree = source if isinstance(source, ast.AST) else ast.parse(source)
-    aliases = _torch_aliases(tree)
+    walked = nodes(source)
+    aliases = _torch_aliases(walked)
     found = []
-    for node in ast.walk(tree):
+    for node in walked:
         hit = None
         if isinstance(node, ast.Attribute) and node.attr in names and ast.unparse(node.value) in aliases:
             hit = f"{ast.unparse(node.value)}.{node.attr}"
@@ -64,13 +64,12 @@ DYNAMIC_MODULES = {"operator", "importlib", "inspect", "builtins"}
 
 
 def watched(exercise, source):
-    """Whether the file (text, or its ast.parse) of `exercise` must also be watched as it runs
-    (sandbox/watch.py)."""
+    """Whether the file (text, its ast.parse, or side_effects.nodes of it) of `exercise` must also be watched
+    as it runs (sandbox/watch.py)."""
     names = exercise.forbidden
     if not names:
         return False
-    tree = source if isinstance(source, ast.AST) else ast.parse(source)
-    for node in ast.walk(tree):
+    for node in nodes(source):
         if isinstance(node, ast.Name) and node.id in DYNAMIC_CALLS:
             return True
         if isinstance(node, ast.Attribute) and (node.attr in DYNAMIC_NAMES or node.attr in names):

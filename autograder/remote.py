@@ -55,8 +55,12 @@ class Child:
         self.deferred, self.next_handle = [], -1
         self.modules = {}  # name -> Remote of a module imported in the child this exercise (import_module)
 
-    def defer(self, *message):
-        """A Remote for what message will return, sent with the next request (see flush)."""
+    def defer(self, *message, keep=True):
+        """A Remote for what message will return, sent with the next request (see flush); keep=False: its
+        answer is not wanted (a setattr), and nothing is returned."""
+        if not keep:
+            self.deferred.append((None, message))
+            return None
         handle, self.next_handle = self.next_handle, self.next_handle - 1
         self.deferred.append((handle, message))
         return Remote(self, handle, "object")
@@ -173,7 +177,7 @@ class Remote:
     """An object in the student's process. Attribute reads and calls go there;
     tensors and numbers come back by value, anything else as another Remote.
     An attribute holding a class, module, function or method is asked for once,
-    and an instance or a build is made with the request that first uses it
+    and an instance, a build or a setattr is made with the request that follows it
     (Child.defer): errors it raises show there, or at Child.flush."""
 
     __slots__ = ("_child", "_id", "_type", "_stable", "_class", "_attributes")
@@ -196,7 +200,7 @@ class Remote:
 
     def __setattr__(self, name, value):
         self._attributes.pop(name, None)
-        self._child.request("setattr", self._id, name, refs(value))
+        self._child.defer("setattr", self._id, name, refs(value), keep=False)
 
     def __call__(self, *args, **kwargs):
         message = ("call", self._id, refs(args), refs(kwargs), False)

@@ -21,7 +21,6 @@ then holds the reason in `failure` until `begin` of the next attempt, and
 raises SandboxFailure; the caller (judge.Grader) restarts the zygote and
 grades the submission again.
 """
-import ast
 import os
 import subprocess
 from pathlib import Path
@@ -119,17 +118,17 @@ class Session:
         if workspace.unchanged(exercise, source):
             return f"not implemented yet: {exercise.file} is unchanged from the released stub"
         try:
-            tree = ast.parse(source)
+            walked = side_effects.nodes(source)  # once, for the three readings below
         except SyntaxError as exc:
             return f"{exercise.file} does not parse: SyntaxError: {exc.msg} (line {exc.lineno})"
-        used = forbidden.shortcuts(exercise, tree)
+        used = forbidden.shortcuts(exercise, walked)
         if used:
             return f"uses {', '.join(used)}, which this exercise forbids"
         spent = self.used.get(submission, 0.0) + (self.child.used if self.child else 0.0)
         if spent >= self.total_time_limit:
             return f"time limit exceeded: the submission's exercises together took longer than {self.total_time_limit:g} s"
         files = workspace.package_files(exercise, source)
-        watch = exercise.forbidden if forbidden.watched(exercise, tree) else ()  # a route to torch the reading above cannot follow
+        watch = exercise.forbidden if forbidden.watched(exercise, walked) else ()  # a route to torch the reading above cannot follow
         try:
             for _ in range(2):  # a tainted child is replaced once; a fresh one cannot be tainted
                 if self._reusable(exercise) is False:
@@ -138,7 +137,7 @@ class Session:
                     self._spawn(self.total_time_limit - self.used.get(submission, 0.0))
                 self.last = exercise.number
                 # everything: whether the last exercise's code may have changed more than the cheap checks see
-                everything, self.suspect = self.suspect, side_effects.flagged(tree)
+                everything, self.suspect = self.suspect, side_effects.flagged(walked)
                 try:
                     return self.child.enter(files, f"{exercise.assignment}.{exercise.id}", everything, watch)
                 except Tainted:

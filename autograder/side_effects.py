@@ -31,15 +31,22 @@ def _root(node):
     return node.id if isinstance(node, ast.Name) else None
 
 
+def nodes(source):
+    """Every node of `source` (text, its ast.parse, or this list already) in ast.walk's order: the file is
+    walked once for all the readings of it (here and in forbidden.py), each of which takes any of the three."""
+    if isinstance(source, list):
+        return source
+    return list(ast.walk(source if isinstance(source, ast.AST) else ast.parse(source)))
+
+
 def flagged(source):
-    """Whether `source` (text, or its ast.parse) might change torch, numpy, math or builtins for the
-    code that runs after it."""
+    """Whether `source` (see nodes) might change torch, numpy, math or builtins for the code that runs after it."""
     try:
-        tree = source if isinstance(source, ast.AST) else ast.parse(source)
+        walked = nodes(source)
     except SyntaxError:
         return True
     imported, stores = set(), []
-    for node in ast.walk(tree):
+    for node in walked:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             if any(name.split(".")[0] in MODULES for name in names):

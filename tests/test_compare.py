@@ -1,5 +1,7 @@
 """compare: a catalogued mistake is named only when it explains every failed check; excerpts say
 what their index means and show the values around the largest difference."""
+import types
+
 import pytest
 import torch
 
@@ -56,3 +58,20 @@ def test_excerpt_names_the_axes_and_shows_the_values_around_the_largest_differen
     assert first == "at [1, 1, 7] (example 1, position 1, feature 7): yours 0, expected 2.5 (largest difference 2.5)"
     assert header.split() == ["feature", "5", "6", "7"]
     assert mine.split() == ["yours", "0", "0", "0"] and theirs.split() == ["expected", "0", "0", "2.5"]
+
+
+def test_a_kept_answer_holds_no_autograd_graph():
+    """A mutant's or the reference's answer is kept for every later submission: the parameters and saved
+    activations behind it must not be (a worker's memory would grow with every mistake it meets)."""
+    module = types.ModuleType("kept_answer_module")
+    module.layer = torch.nn.Linear(4, 4)
+    x = torch.randn(2, 4)
+
+    def probe(m):
+        return {"out": [m.layer(x)], "scale": (m.layer(x) * 2,)}
+
+    status, answer = compare._answer(probe, module)
+    assert status == "ok"
+    kept = [answer["out"][0], answer["scale"][0]]
+    assert all(t.grad_fn is None and not t.requires_grad for t in kept)
+    assert torch.equal(kept[0], module.layer(x).detach())

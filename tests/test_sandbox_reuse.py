@@ -69,6 +69,11 @@ CASES = {
     "constructor_raises": {"attention.py": REF["attention.py"].replace(
         "class Attention(nn.Module):", "class Attention(nn.Module):\n    def __new__(cls, *args, **kwargs):\n"
         "        raise ValueError('no attention today')\n", 1)},
+    # A setattr is sent with the next request too (the tests put stand-ins into a block): its error must show.
+    "setattr_raises": {"transformer_block.py": REF["transformer_block.py"].replace(
+        "        self.dropout2 = nn.Dropout(dropout)\n", "        self.dropout2 = nn.Dropout(dropout)\n        self.frozen = True\n\n"
+        "    def __setattr__(self, name, value):\n        if getattr(self, 'frozen', False):\n"
+        "            raise AttributeError('this block is frozen')\n        super().__setattr__(name, value)\n", 1)},
 }
 
 
@@ -117,6 +122,14 @@ def test_an_error_in_a_constructor_is_reported_as_raised_there(graded):
     assert attention["score"] < BY_ID["attention"].points
     assert any("ValueError: no attention today (attention.py, line" in line for line in attention["feedback"]), attention
     assert all(result["exercises"][e.id]["score"] == e.points for e in EXERCISES if e.id != "attention")
+
+
+def test_an_error_in_a_setattr_is_reported_and_costs_its_exercise_only(graded):
+    result, _ = graded["setattr_raises"]
+    block = result["exercises"]["transformer_block"]
+    assert block["score"] < BY_ID["transformer_block"].points
+    assert any("AttributeError: this block is frozen (transformer_block.py, line" in line for line in block["feedback"]), block
+    assert all(result["exercises"][e.id]["score"] == e.points for e in EXERCISES if e.id != "transformer_block")
 
 
 @pytest.mark.skipif(not isolation().startswith(("namespaces", "landlock")), reason="only namespaces or Landlock keep a child out of other folders")

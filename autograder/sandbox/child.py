@@ -195,9 +195,11 @@ class Server:
             return self.handle(importlib.import_module(args[0]))
         if op == "enter":
             return self.enter(*args)
-        if op == "batch":  # requests the judge deferred, each kept under its handle, then this one
+        if op == "batch":  # requests the judge deferred, each kept under its handle (if any), then this one
             for handle, deferred in args[0]:
-                self.keep(handle, self.answer(deferred))
+                value = self.answer(deferred)
+                if handle is not None:
+                    self.keep(handle, value)
             return self.answer(args[1])
         if op == "noop":
             return None
