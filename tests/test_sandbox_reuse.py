@@ -116,20 +116,17 @@ def test_what_an_exercise_leaves_behind_reaches_no_later_exercise(graded, name):
     assert children == 2  # the next exercise got a fresh child
 
 
-def test_an_error_in_a_constructor_is_reported_as_raised_there(graded):
-    result, _ = graded["constructor_raises"]
-    attention = result["exercises"]["attention"]
-    assert attention["score"] < BY_ID["attention"].points
-    assert any("ValueError: no attention today (attention.py, line" in line for line in attention["feedback"]), attention
-    assert all(result["exercises"][e.id]["score"] == e.points for e in EXERCISES if e.id != "attention")
-
-
-def test_an_error_in_a_setattr_is_reported_and_costs_its_exercise_only(graded):
-    result, _ = graded["setattr_raises"]
-    block = result["exercises"]["transformer_block"]
-    assert block["score"] < BY_ID["transformer_block"].points
-    assert any("AttributeError: this block is frozen (transformer_block.py, line" in line for line in block["feedback"]), block
-    assert all(result["exercises"][e.id]["score"] == e.points for e in EXERCISES if e.id != "transformer_block")
+@pytest.mark.parametrize("case, exercise, line", [
+    ("constructor_raises", "attention", "ValueError: no attention today (attention.py, line"),
+    ("setattr_raises", "transformer_block", "AttributeError: this block is frozen (transformer_block.py, line"),
+])
+def test_an_error_in_a_deferred_request_is_reported_as_raised_there_and_costs_its_exercise_only(graded, case, exercise, line):
+    """An instance, a build or a setattr is sent with the request after it (remote.Child.defer)."""
+    result, _ = graded[case]
+    mine = result["exercises"][exercise]
+    assert mine["score"] < BY_ID[exercise].points
+    assert any(line in feedback for feedback in mine["feedback"]), mine
+    assert all(result["exercises"][e.id]["score"] == e.points for e in EXERCISES if e.id != exercise)
 
 
 @pytest.mark.skipif(not isolation().startswith(("namespaces", "landlock")), reason="only namespaces or Landlock keep a child out of other folders")
