@@ -178,11 +178,10 @@ class _Worker:
     """One grading process (this module's main --worker): a submission path per line on its stdin,
     its report entry per line on its stdout as soon as it is graded."""
 
-    def __init__(self, argv, env, cpu=None):
+    def __init__(self, argv, env):
         self.log = tempfile.TemporaryFile()  # its stderr: read only if it fails
-        argv = argv if cpu is None else [*argv, f"--cpu={cpu}"]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env)
-        self.buffer, self.path, self.graded, self.cpu = b"", None, 0, cpu
+        self.buffer, self.path, self.graded = b"", None, 0
 
     def give(self, path):
         """Hand it path, or None: nothing more (it finishes and exits)."""
@@ -223,18 +222,9 @@ def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, 
         argv.append(f"--total-time-limit={total_time_limit}")
     queue, died, results = collections.deque(paths), collections.Counter(), Results(progress, entries)
     chooser = selectors.DefaultSelector()
-    # Each worker on a core of its own (shared round robin when there are more workers than cores), its
-    # zygote and children on the same one: a worker and its child take turns, one request at a time, and
-    # on one core each turn skips the wake-up of another core and finds the caches warm (~15% less time a
-    # submission, measured with benchmarks/scale.py). One core: nothing to choose.
-    cpus = sorted(os.sched_getaffinity(0))
-    pinned = collections.Counter({cpu: 0 for cpu in cpus}) if len(cpus) > 1 else None
 
     def start():
-        cpu = min(pinned, key=lambda c: (pinned[c], c)) if pinned is not None else None
-        if cpu is not None:
-            pinned[cpu] += 1
-        worker = _Worker(argv, env, cpu)
+        worker = _Worker(argv, env)
         chooser.register(worker.proc.stdout, selectors.EVENT_READ, worker)
         worker.give(queue.popleft())
 
@@ -255,8 +245,6 @@ def _grade_in_workers(paths, assignment, time_limit, jobs, exercises, progress, 
                     continue
                 chooser.unregister(key.fileobj)  # it exited, or closed its stdout: it is done either way
                 worker.close()
-                if worker.cpu is not None:
-                    pinned[worker.cpu] -= 1
                 status = worker.proc.returncode
                 if status == BROKEN or (status > 0 and not worker.graded):  # not killed: it cannot work at all
                     raise GradingError(f"a grading worker failed: {worker.stderr()}")
@@ -302,13 +290,7 @@ def main(argv=None):
     parser.add_argument("--assignment", help="the assignment's id [default: each folder's, from its files]")
     parser.add_argument("--worker", action="store_true",
                         help="a path per line on stdin; each report entry on stdout as one line once graded")
-    parser.add_argument("--cpu", type=int, help="run on this core only (a worker, with its zygote and children)")
     args = parser.parse_args(argv)
-    if args.cpu is not None:
-        try:
-            os.sched_setaffinity(0, {args.cpu})  # first, so that every process and thread started later inherits it
-        except OSError:
-            pass  # that core is gone (a changed cpuset): run anywhere
     if not args.worker:
         json.dump(grade(args.paths, args.time_limit, exercises=args.exercise, total_time_limit=args.total_time_limit,
                         assignment=args.assignment), sys.stdout)

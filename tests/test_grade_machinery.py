@@ -198,25 +198,6 @@ def test_a_submission_at_its_time_limit_holds_back_no_other(make_submission):
     assert all(results[p]["score"] == MAX_SCORE for p in paths[1:])
 
 
-@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: there is nothing to pin")
-def test_each_worker_runs_with_its_students_processes_on_a_core_of_its_own(make_submission):
-    """Workers are pinned to distinct cores, and what they start (zygote, the students' processes)
-    inherits the pin: a submission that finds itself allowed more than one core loses its exercise."""
-    pinned = "import os\nif len(os.sched_getaffinity(0)) != 1:\n    raise RuntimeError('not pinned')\n"
-    text = pinned + (SOLUTIONS / "positional_encoding.py").read_text(encoding="utf-8")
-    paths = [str(make_submission(f"s{i}", {"positional_encoding.py": text})) for i in range(4)]
-    cores = set()
-
-    def look(_):
-        for pid in workers():
-            with open(f"/proc/{pid}/status") as f:
-                cores.update(line.split()[1] for line in f if line.startswith("Cpus_allowed_list:"))
-
-    report = grade(paths, time_limit=10, jobs=2, progress=look)
-    assert [r["score"] for r in report["results"]] == [MAX_SCORE] * 4, report
-    assert len(cores) == 2 and all(core.isdigit() for core in cores), cores
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_entries_go_to_the_caller_as_they_are_graded_and_none_is_kept(tmp_path, jobs):
     """grade(entries=...) hands over each submission's entry, the same as the report's, and keeps none:
