@@ -71,7 +71,8 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL, axes=None):
             tol = atol
             if isinstance(atol, torch.Tensor) and not _broadcasts(atol.shape, y64.shape):
                 tol = atol.max()
-            near = (x64 - y64).abs() <= tol + rtol * y64.abs()
+            # an infinity expected is matched by itself only (rtol x inf would let any value be close to it)
+            near = torch.where(torch.isinf(y64), x64 == y64, (x64 - y64).abs() <= tol + rtol * y64.abs())
             if bool(near.all()):
                 continue  # close everywhere, so no NaN on either side: the rest would agree (most checks end here)
             if torch.isnan(x64).any() and not torch.isnan(y64).any():
@@ -99,7 +100,7 @@ def _excerpt(where, x, y, expected_word="expected", axes=None):
     values around it along the last axis, yours above expected (the feedback page shows them; the
     terminal shows the first line)."""
     x, y = x.to(torch.float64), y.to(torch.float64)
-    gap = (x - y).abs()
+    gap = torch.where(x == y, 0.0, (x - y).abs())  # equal infinities agree
     gap = torch.where(torch.isnan(gap), torch.full_like(gap, math.inf), gap)
     index, flat = [], int(gap.argmax())  # unravelled by hand: torch.unravel_index imports sympy (~0.3 s)
     for size in reversed(gap.shape):

@@ -114,8 +114,14 @@ class Child:
         return self.wrap(value)
 
     def _raise(self, value):
+        raise self.student_error(value)
+
+    def student_error(self, value):
+        """The StudentError of an exception the child reported ({type, message, where}: the child's word)."""
+        if not isinstance(value, dict):
+            self.kill("the process running your code sent a reply the grader did not ask for")
         fields = {k: value.get(k, "") for k in ("type", "message", "where")}
-        raise StudentError(*(v if isinstance(v, str) else repr(v) for v in fields.values()))
+        return StudentError(*(v if isinstance(v, str) else repr(v) for v in fields.values()))
 
     def wrap(self, value):
         if isinstance(value, dict):

@@ -14,7 +14,10 @@ out the work) and of its largest descendant (a worker, a zygote or a child).
 --startup instead measures what starting N workers at once costs: N workers
 each grading one stub submission, N = 1, 2, 4, ... up to --jobs' largest.
 
-A benchmark, not a test: it prints what it measured, and the machine's load.
+A benchmark, not a test: it prints what it measured, the machine's load, and its
+speed before and after (the CPU time of a fixed Python loop, best of three: a
+virtual machine's host can make the same code a third slower within the hour;
+compare runs made at the same speed).
 """
 import argparse
 import json
@@ -25,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +98,16 @@ def load():
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def speed():
+    """Milliseconds of CPU a fixed Python loop takes here now (best of three): the machine's speed."""
+    def once():
+        start, total = time.process_time(), 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        return time.process_time() - start
+    return f"{1000 * min(once() for _ in range(3)):.0f} ms"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=100, help="submissions (default 100)")
@@ -104,7 +118,8 @@ def main():
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     jobs = [int(j) for j in args.jobs.split(",")] if args.jobs else list(range(1, cores + 1))
-    print(f"{platform.machine()}, {cores} cores, Python {platform.python_version()}; load average before: {load()}")
+    print(f"{platform.machine()}, {cores} cores, Python {platform.python_version()}; load average before: {load()}; "
+          f"a fixed loop: {speed()}")
     root = tempfile.mkdtemp(prefix="course-scale-")
     try:
         if args.startup:
@@ -127,7 +142,7 @@ def main():
             efficiency = f"{base / r['wall'] / j:.2f}" if base else "-"
             print(f"{j:>7} {r['wall']:>8.1f} {1000 * r['wall'] / len(paths):>10.0f} {efficiency:>10} "
                   f"{1000 * r['cpu'] / len(paths):>10.0f} {r['judge_mib']:>9.0f} {r['below_mib']:>10.0f} {r['errors']:>6}", flush=True)
-        print(f"load average after: {load()}")
+        print(f"load average after: {load()}; a fixed loop: {speed()}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

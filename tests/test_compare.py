@@ -60,6 +60,15 @@ def test_excerpt_names_the_axes_and_shows_the_values_around_the_largest_differen
     assert mine.split() == ["yours", "0", "0", "0"] and theirs.split() == ["expected", "0", "0", "2.5"]
 
 
+def test_an_infinity_agrees_with_itself_only_and_the_excerpt_points_past_it():
+    inf = float("inf")
+    assert compare.difference(torch.tensor([-inf, 1.0, inf]), torch.tensor([-inf, 1.0, inf])) is None
+    line = compare.difference(torch.tensor([inf, 1.0, 2.0]), torch.tensor([inf, 1.0, 5.0])).splitlines()[0]
+    assert line.startswith("at [2]: yours 2, expected 5")
+    assert compare.difference(torch.tensor([inf]), torch.tensor([-inf])) is not None
+    assert compare.difference(torch.tensor([1e30]), torch.tensor([inf])) is not None  # no value is near an infinity
+
+
 def test_a_kept_answer_holds_no_autograd_graph():
     """A mutant's or the reference's answer is kept for every later submission: the parameters and saved
     activations behind it must not be (a worker's memory would grow with every mistake it meets)."""

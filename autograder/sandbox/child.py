@@ -205,6 +205,15 @@ class Server:
             return None
         if op == "calls":  # several calls, in order, in one round trip: [(target, args, kwargs), ...]
             return [self.objects[t](*self.resolve(a), **self.resolve(k)) for t, a, k in args[0]]
+        if op == "tries":  # several calls, each whatever the others raised: None where it returned, else its error
+            outcomes = []
+            for t, a, k in args[0]:
+                try:
+                    self.objects[t](*self.resolve(a), **self.resolve(k))
+                    outcomes.append(None)
+                except BaseException as exc:  # as in serve: the student's exit is one more exception
+                    outcomes.append(self.error(exc))
+            return outcomes
         target = self.objects[args[0]]
         if op == "getattr":
             return getattr(target, args[1])

@@ -132,6 +132,28 @@ def _warm_up():
     wire.load_reply(wire.dump_reply(("ok", (out, weights, mask, {"x": 1.5}))))
 
 
+MADV_COLLAPSE = 25
+HUGE = 1 << 21
+
+
+def _huge_pages():
+    """Back the zygote's private memory (the heap of everything torch's import made) with 2 MiB pages
+    where the kernel can (Linux 6.1+, transparent huge pages not off): a fork then copies one page-table
+    entry per 2 MiB instead of 512, and an exit frees as few. A child still copies only the 4 KiB it
+    writes. Measured here: a fork and exit of the zygote 13 -> 6.5 ms (benchmarks/child_start.py)."""
+    madvise = limits._libc.madvise
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps]
+    for fields in regions:
+        # anonymous (no file: inode 0) or the heap, private and writable: what a fork copies entry by entry
+        if fields[1].startswith("rw") and fields[1][3] == "p" and fields[4] == "0" and fields[5:] in ([], ["[heap]"]):
+            low, high = (int(x, 16) for x in fields[0].split("-"))
+            low, high = -(-low // HUGE) * HUGE, high // HUGE * HUGE
+            if high > low:  # a failure is fine: the memory stays as it was
+                madvise(low, high - low, MADV_COLLAPSE)
+
+
 def main(fd):
     """Serve the judge on the socket fd until it closes it; never returns."""
     forget_environment()
@@ -145,6 +167,7 @@ def main(fd):
     # Out of the collector's sight: a collection in a child would otherwise write to every object
     # the zygote holds, copying each of their pages into the child (copy-on-write).
     gc.freeze()
+    _huge_pages()
     live = set()
     # A reap kills at once, but waits to finish (wait, hunt orphans, delete) until the next
     # spawn has been answered or the judge is idle: the judge asks for the next child right

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.probes import calls, make, padding_mask, raised, randn
+from autograder.probes import calls, make, padding_mask, raised_each, randn
 
 pytestmark = pytest.mark.exercise("crf")
 AXES = {1: ("example",)}
@@ -49,7 +49,7 @@ def test_value_error_when_num_tags_is_not_positive(check):
     """CRF(0) and CRF(-2) raise ValueError; CRF(1) does not
     CRF(0) 和 CRF(-2) 抛出 ValueError；CRF(1) 不抛出
     """
-    check(lambda m: [raised(m.CRF, n) for n in (0, -2, 1)])
+    check(lambda m: raised_each(*[(m.CRF, (n,)) for n in (0, -2, 1)]))
 
 
 @pytest.mark.points(1)
@@ -110,9 +110,8 @@ def test_value_error_when_the_first_position_is_masked(check):
 
     def probe(m):
         model = crf(m)
-        model.transitions  # built here: weights that cannot be loaded raise now, not inside raised()
-        return [raised(model, E, Y, late), raised(model, E, Y, late.long()), raised(model.decode, E, late),
-                raised(model, E, Y, MASK)]
+        model.transitions  # built here: weights that cannot be loaded raise now, not inside raised_each()
+        return raised_each((model, (E, Y, late)), (model, (E, Y, late.long())), (model.decode, (E, late)), (model, (E, Y, MASK)))
 
     check(probe)
 

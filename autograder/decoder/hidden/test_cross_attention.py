@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, kept_and_computed, make, padding_mask, raised, randn, with_submodules
+from autograder.probes import dropout_standin, kept_and_computed, make, padding_mask, raised_each, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("cross_attention")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -30,7 +30,7 @@ def test_value_error_when_heads_do_not_divide_hidden_size(check):
     """CrossAttention(3, 8) raises ValueError; CrossAttention(2, 8) does not
     CrossAttention(3, 8) 抛出 ValueError；CrossAttention(2, 8) 不抛出
     """
-    check(lambda m: [raised(m.CrossAttention, 3, 8), raised(m.CrossAttention, 2, 8)])
+    check(lambda m: raised_each((m.CrossAttention, (3, 8)), (m.CrossAttention, (2, 8))))
 
 
 @pytest.mark.points(1)

@@ -4,7 +4,7 @@ from functools import lru_cache
 import pytest
 import torch
 
-from autograder.probes import call_keeping_args, generator, make, raised, randomized, sibling, torch_of, with_submodules
+from autograder.probes import call_keeping_args, generator, make, raised_each, randomized, sibling, torch_of, with_submodules
 from autograder.remote import Remote
 
 pytestmark = pytest.mark.exercise("generate")
@@ -88,9 +88,9 @@ def test_value_error_for_a_negative_temperature_top_k_below_one_or_negative_leng
     """
     def probe(m):
         model = gpt(m)
-        return [raised(m.generate, model, PROMPT, 2, temperature=-0.5), raised(m.generate, model, PROMPT, 2, top_k=0),
-                raised(m.generate, model, PROMPT, -1), raised(m.generate, model, PROMPT, 2, temperature=0.0),
-                raised(m.generate, model, PROMPT, 2, top_k=1), raised(m.generate, model, PROMPT, 0)]
+        return raised_each((m.generate, (model, PROMPT, 2), {"temperature": -0.5}), (m.generate, (model, PROMPT, 2), {"top_k": 0}),
+                           (m.generate, (model, PROMPT, -1)), (m.generate, (model, PROMPT, 2), {"temperature": 0.0}),
+                           (m.generate, (model, PROMPT, 2), {"top_k": 1}), (m.generate, (model, PROMPT, 0)))
 
     check(probe)
 

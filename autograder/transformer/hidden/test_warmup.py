@@ -2,7 +2,7 @@
 import pytest
 
 from autograder.compare import Wrong, difference, fail
-from autograder.probes import calls, raised, sgd
+from autograder.probes import calls, raised_each, sgd
 from autograder.remote import StudentError
 
 pytestmark = pytest.mark.exercise("warmup")
@@ -71,8 +71,8 @@ def test_cosine_edge_cases(check):
 
 def refused(m, bad):
     """Which exception lr_lambda raises for each bad argument list, then get_scheduler at construction."""
-    return ([raised(m.lr_lambda, *args) for args in bad],
-            [raised(m.get_scheduler, sgd(1.0), *args[1:]) for args in bad if args[0] == 0])
+    return (raised_each(*[(m.lr_lambda, args) for args in bad]),
+            raised_each(*[(m.get_scheduler, (sgd(1.0), *args[1:])) for args in bad if args[0] == 0]))
 
 
 @pytest.mark.points(1)
