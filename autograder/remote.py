@@ -9,7 +9,7 @@ import time
 
 from .pool import SandboxFailure  # noqa: F401 (re-exported)
 from .sandbox import wire
-from .sandbox.child import Ref
+from .sandbox.child import Copy, Ref
 
 REPLY_LIMIT = 64 << 20  # bytes a child may send back in one answer
 
@@ -54,6 +54,7 @@ class Child:
         # next request instead of on their own; the judge numbers their handles itself, from -1 down.
         self.deferred, self.next_handle = [], -1
         self.modules = {}  # name -> Remote of a module imported in the child this exercise (import_module)
+        self.constants = {}  # id(value) -> (value, its handle in the child) this exercise (constant)
 
     def defer(self, *message, keep=True):
         """A Remote for what message will return, sent with the next request (see flush); keep=False: its
@@ -64,6 +65,17 @@ class Child:
         handle, self.next_handle = self.next_handle, self.next_handle - 1
         self.deferred.append((handle, message))
         return Remote(self, handle, "object")
+
+    def constant(self, value):
+        """A stand-in for `value` (tensors, numbers, strings and containers of them) in requests: it goes to
+        the child once an exercise, and each use there gets a fresh copy. For what many requests carry
+        unchanged: the weights make() loads (~40 tensors for each build of a BERT)."""
+        if id(value) not in self.constants:
+            handle, self.next_handle = self.next_handle, self.next_handle - 1
+            # first in the next batch: a deferred request that raises ends its batch, and this runs no student code
+            self.deferred.insert(0, (handle, ("value", value)))
+            self.constants[id(value)] = (value, handle)  # value kept alive: its id is its own meanwhile
+        return Copy(self.constants[id(value)][1])
 
     def flush(self):
         """Send what is deferred now: raises what the student's code raises there."""
@@ -147,6 +159,7 @@ class Child:
         self.deadline = time.monotonic() + self.time_limit
         self.deferred = []  # the last exercise's, never needed (compare.expect flushes after each probe)
         self.modules = {}  # the last exercise's handles are void in the child after this
+        self.constants = {}
         return self.request("enter", files, name, everything, list(watch or ()))
 
     def kill(self, reason="closed"):

@@ -7,6 +7,7 @@ import sys
 import tempfile
 
 import pytest
+import torch
 
 from autograder import probes
 from autograder.pool import Zygote
@@ -30,6 +31,14 @@ def not_yet(x):
 
 def exits(x):
     raise SystemExit(3)
+
+
+def spoil(weights):
+    """Sums what it is handed, then spoils it: as a student's load_state_dict might."""
+    total = float(weights["w"].sum())
+    weights["w"].mul_(0)
+    weights.clear()
+    return total
 
 
 class Refuses:
@@ -88,3 +97,17 @@ def test_raised_each_passes_the_students_not_implemented_on_as_raised_does(modul
     with pytest.raises(StudentError) as raised:
         probes.raised_each((remote.returns, (1,)), (remote.not_yet, (1,)), (remote.value_error, (1,)))
     assert raised.value.type == "NotImplementedError" and raised.value.message == "write me"
+
+
+def test_a_constant_goes_once_and_each_use_gets_its_own_copy(modules, monkeypatch):
+    remote, _ = modules
+    child, state = remote._child, {"w": torch.ones(3, dtype=torch.float64)}
+    spoil = remote.spoil
+    sent = []
+    request = Child.request
+    # each request: what goes before it in its batch (deferred requests, such as a constant), and itself
+    monkeypatch.setattr(Child, "request", lambda self, *message: sent.append(([d[0] for _, d in self.deferred], message[0]))
+                        or request(self, *message))
+    assert [spoil(child.constant(state)) for _ in range(3)] == [3.0, 3.0, 3.0]
+    assert sent == [(["value"], "call"), ([], "call"), ([], "call")]  # the weights went with the first call only
+    assert torch.equal(state["w"], torch.ones(3, dtype=torch.float64))

@@ -38,7 +38,14 @@ class Ref:
         self.id = id
 
     def __reduce__(self):
-        return (Ref, (self.id,))
+        return (type(self), (self.id,))
+
+
+class Copy(Ref):
+    """A handle to a value the judge sent once (remote.Child.constant): each use gets a fresh copy of it, so
+    that code which changes what it is handed changes its own copy only."""
+
+    __slots__ = ()
 
 
 SCALARS = (type(None), bool, int, float, complex, str, torch.dtype)
@@ -181,6 +188,8 @@ class Server:
         return self.handle(value)
 
     def resolve(self, value):
+        if isinstance(value, Copy):
+            return _fresh(self.objects[value.id])
         if isinstance(value, Ref):
             return self.objects[value.id]
         if isinstance(value, (list, tuple)):
@@ -203,6 +212,8 @@ class Server:
             return self.answer(args[1])
         if op == "noop":
             return None
+        if op == "value":  # a constant (remote.Child.constant), kept under the handle the judge chose
+            return args[0]
         if op == "calls":  # several calls, in order, in one round trip: [(target, args, kwargs), ...]
             return [self.objects[t](*self.resolve(a), **self.resolve(k)) for t, a, k in args[0]]
         if op == "tries":  # several calls, each whatever the others raised: None where it returned, else its error
@@ -271,6 +282,17 @@ class Server:
             except BaseException as exc:
                 data = wire.dump_reply(("err", self.error(exc)))
             wire.send(self.sock, data)
+
+
+def _fresh(value):
+    """A copy of a constant: its containers and tensors new, the rest (numbers, strings) shared."""
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_fresh(v) for v in value)
+    return value
 
 
 def _text(make, fallback):
