@@ -128,8 +128,11 @@ def raised_each(*tries):
     if not (fns and all(isinstance(fn, Remote) and fn._child is fns[0]._child for fn in fns)):
         return [raised(fn, *args, **kwargs) for fn, args, kwargs in tries]
     child = fns[0]._child
+    outcomes = child.request("tries", [(fn._id, refs(args), refs(kwargs)) for fn, args, kwargs in tries])
+    if not isinstance(outcomes, list) or len(outcomes) != len(tries):  # the child's word: the student's code may have written it
+        child.kill("the process running your code sent a reply the grader did not ask for")
     names = []
-    for outcome in child.request("tries", [(fn._id, refs(args), refs(kwargs)) for fn, args, kwargs in tries]):
+    for outcome in outcomes:
         if outcome is None:
             names.append("nothing")
             continue

@@ -11,7 +11,7 @@ import torch
 
 from autograder import probes
 from autograder.pool import Zygote
-from autograder.remote import Child, StudentError
+from autograder.remote import Child, SandboxError, StudentError
 
 PACKAGE = '''
 import os
@@ -41,6 +41,14 @@ def spoil(weights):
     return total
 
 
+def forge_replies():
+    """From now on, answer any batch of calls with a number: the reply is the student's to write."""
+    import sys
+    server = sys.modules["autograder.sandbox.child"].Server
+    answer = server.answer
+    server.answer = lambda self, request: 5 if request[0] == "tries" else answer(self, request)
+
+
 class Refuses:
     def __init__(self, n):
         if n < 1:
@@ -49,23 +57,33 @@ class Refuses:
 
 
 @pytest.fixture(scope="module")
-def modules(tmp_path_factory):
-    """The package as the student's Remote in a child, and as a module of this process."""
+def spawn():
+    """spawn(): the package as the student's Remote, in a fresh child of one zygote."""
     root = tempfile.mkdtemp(prefix="course-probes-")
     os.chmod(root, 0o711)
-    zygote = Zygote()
-    child = zygote.spawn(tempfile.mkdtemp(dir=root), 30)
-    remote = child.enter({"pkg/__init__.py": "", "pkg/calls.py": PACKAGE}, "pkg.calls")
+    zygote, children = Zygote(), []
+
+    def spawn():
+        children.append(zygote.spawn(tempfile.mkdtemp(dir=root), 30))
+        return children[-1].enter({"pkg/__init__.py": "", "pkg/calls.py": PACKAGE}, "pkg.calls")
+
+    yield spawn
+    for child in children:
+        child.close()
+    zygote.close()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def modules(spawn, tmp_path_factory):
+    """The package as the student's Remote in a child, and as a module of this process."""
     here = tmp_path_factory.mktemp("here")
     (here / "probes_package_here.py").write_text(PACKAGE)
     sys.path.insert(0, str(here))
     try:
-        yield remote, importlib.import_module("probes_package_here")
+        yield spawn(), importlib.import_module("probes_package_here")
     finally:
         sys.path.remove(str(here))
-        child.close()
-        zygote.close()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def tries(m):
@@ -97,6 +115,13 @@ def test_raised_each_passes_the_students_not_implemented_on_as_raised_does(modul
     with pytest.raises(StudentError) as raised:
         probes.raised_each((remote.returns, (1,)), (remote.not_yet, (1,)), (remote.value_error, (1,)))
     assert raised.value.type == "NotImplementedError" and raised.value.message == "write me"
+
+
+def test_a_forged_reply_to_raised_each_ends_the_exercise_in_one_line(spawn):
+    remote = spawn()
+    remote.forge_replies()
+    with pytest.raises(SandboxError, match="sent a reply the grader did not ask for"):
+        probes.raised_each((remote.returns, (1,)), (remote.value_error, (2,)))
 
 
 def test_a_constant_goes_once_and_each_use_gets_its_own_copy(modules, monkeypatch):
