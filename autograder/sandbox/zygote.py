@@ -140,7 +140,8 @@ def _huge_pages():
     """Back the zygote's private memory (the heap of everything torch's import made) with 2 MiB pages
     where the kernel can (Linux 6.1+, transparent huge pages not off): a fork then copies one page-table
     entry per 2 MiB instead of 512, and an exit frees as few. A child still copies only the 4 KiB it
-    writes. Measured here: a fork and exit of the zygote 13 -> 6.5 ms (benchmarks/child_start.py)."""
+    writes. Measured here: a fork and exit of a process that imported torch, 13 -> 6.5 ms; a child started,
+    a package imported, the child closed (benchmarks/child_start.py), a median of 32 -> 18 to 27 ms."""
     madvise = limits._libc.madvise
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     with open("/proc/self/maps") as maps:
