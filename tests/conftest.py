@@ -1,6 +1,7 @@
 """Shared fixtures of the project's own tests."""
 import os
 import shutil
+import signal
 import tempfile
 
 import pytest
@@ -26,6 +27,10 @@ def pytest_configure(config):
     # torch makes its compiler cache folder in TMPDIR when a test builds an optimizer: beside it, please
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", os.path.join(root, "torchinductor"))
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    # A shell starts `cmd &` with SIGINT ignored, and the processes the tests start would inherit that:
+    # the Ctrl-C tests need the terminal's default, whatever started the run.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_sessionfinish(session, exitstatus):
