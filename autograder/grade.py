@@ -196,8 +196,11 @@ class _Worker:
             pass  # it died: its stdout says so next
 
     def stderr(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace").strip()[-2000:]
+        """The end of what it wrote to stderr (kept once its log is closed)."""
+        if not self.log.closed:
+            self.log.seek(0)
+            self.said = self.log.read().decode(errors="replace").strip()[-2000:]
+        return self.said
 
     def close(self):
         for f in (self.proc.stdin, self.proc.stdout):
@@ -206,6 +209,7 @@ class _Worker:
             except OSError:
                 pass
         self.proc.wait()
+        self.stderr()
         self.log.close()
 
 

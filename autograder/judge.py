@@ -4,9 +4,11 @@ submission in turn, with a plugin that records each test's points and the senten
 Imports torch and pytest; autograder.grade imports this only where the tests
 run (not in a process that only hands submissions to workers).
 """
+import collections
 import contextlib
 import inspect
 import io
+import os
 import time
 from pathlib import Path
 
@@ -76,6 +78,10 @@ class Grader:
     def pytest_runtestloop(self, session):
         if session.testsfailed or session.config.option.collectonly:
             return None  # pytest's own loop says why (collection errors) or lists the tests
+        short = self._short(session.items)
+        if short:  # every submission would lose those points, none by its own doing
+            self.collect_errors.append(short)
+            return True
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         try:
             while (path := self.take()) is not None:
@@ -86,6 +92,17 @@ class Grader:
             if self._sandbox is not None:
                 self._sandbox.close()
         return True
+
+    def _short(self, items):
+        """Why the hidden tests collected cannot grade (an exercise's tests not worth its points: some were
+        lost, to a plugin, a broken installation or an edit), or None."""
+        worth = collections.Counter()
+        for item in items:
+            worth[item.get_closest_marker("exercise").args[0]] += float(item.get_closest_marker("points").args[0])
+        for e in self.assignment.exercises:
+            if (not self.exercises or e.id in self.exercises) and worth[e.id] != e.points:
+                return f"the hidden tests collected for {e.id} are worth {worth[e.id]:g} points, not {e.points:g}"
+        return None
 
     def grade_one(self, items, path):
         lean = self.forget and self._plain(items)
@@ -239,6 +256,7 @@ class _Tail(io.TextIOBase):
 LEAN = [f"-pno:{name}" for name in ("logging", "warnings", "faulthandler", "unraisableexception", "threadexception",
                                      "cacheprovider", "stepwise", "junitxml", "doctest", "pastebin", "legacypath",
                                      "tmpdir", "monkeypatch", "recwarn", "setuponly", "setupplan", "debugging")]
+AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"  # set: pytest loads no plugin of another package's entry points
 
 
 def serve(take, done, assignment, time_limit, exercises=None, total_time_limit=None, extra=()):
@@ -255,11 +273,19 @@ def serve(take, done, assignment, time_limit, exercises=None, total_time_limit=N
     output = _Tail()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the tests' tensors are tiny: more threads cost more than they give
+    # Only the plugins named here: one installed beside pytest (pytest-randomly reseeds and reorders, anyio's
+    # delays each worker's first result ~0.4 s) has no say in a grade.
+    autoload = os.environ.get(AUTOLOAD)
+    os.environ[AUTOLOAD] = "1"
     try:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), parts.using(assignment):
             code = pytest.main(args, plugins=[grader, _OneLineFailures()])
     finally:
         torch.set_num_threads(threads)
+        if autoload is None:
+            os.environ.pop(AUTOLOAD, None)
+        else:
+            os.environ[AUTOLOAD] = autoload
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or grader.collect_errors:
         why = "\n".join(grader.collect_errors) or output.text
         raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{why[-2000:]}")

@@ -3,6 +3,7 @@ restarts what died and grades the affected submissions again: no student loses a
 submission the machinery cannot grade at all is reported with "error", and `course check` exits
 non-zero in one line."""
 import glob
+import importlib.metadata
 import json
 import os
 import shutil
@@ -196,6 +197,60 @@ def test_a_submission_at_its_time_limit_holds_back_no_other(make_submission):
     results = {r["submission"]: r for r in report["results"]}
     assert "time limit" in " ".join(results[str(straggler)]["exercises"]["positional_encoding"]["feedback"])
     assert all(results[p]["score"] == MAX_SCORE for p in paths[1:])
+
+
+SPOILER = """import os
+import pytest
+
+open(os.environ["SPOILER_MARK"], "w").close()
+
+
+def pytest_collection_modifyitems(items):
+    items[:] = []  # not one hidden test would run
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_pytest_plugin_installed_beside_pytest_has_no_say_in_a_grade(make_submission, tmp_path, monkeypatch, jobs):
+    """A plugin another package installs through pytest's entry points (as pytest-randomly does, which
+    reorders and reseeds) is never loaded by the judge: here one that would drop every hidden test."""
+    site = tmp_path / "site"
+    info = site / "spoiler-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: spoiler\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\nspoiler = spoiler_plugin\n")
+    (site / "spoiler_plugin.py").write_text(SPOILER)
+    mark = tmp_path / "loaded"
+    monkeypatch.setenv("SPOILER_MARK", str(mark))
+    monkeypatch.setenv("PYTHONPATH", str(site))  # the workers'
+    monkeypatch.syspath_prepend(str(site))  # this process's
+    assert "spoiler" in {e.name for e in importlib.metadata.entry_points(group="pytest11")}  # installed indeed
+
+    paths = [str(make_submission(f"ref{i}")) for i in range(2)]
+    report = grade(paths, time_limit=10, jobs=jobs)
+    assert [r["score"] for r in report["results"]] == [MAX_SCORE, MAX_SCORE]
+    assert not mark.exists()
+    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ  # as the judge found it
+
+
+def test_hidden_tests_short_of_an_exercise_points_stop_the_grading_rather_than_cost_every_student(make_submission):
+    """Hidden tests lost before grading (here deselected) would take their points from everyone: an error."""
+    from autograder import judge
+    from autograder.grade import GradingError
+    from course_core.assignments import get
+
+    with pytest.raises(GradingError, match="collected for positional_encoding are worth .* points, not 10"):
+        judge.run([str(make_submission("ref"))], get("transformer"), 10, extra=["-k", "not test_table_matches_the_formula"])
+
+
+def test_a_worker_that_cannot_start_says_why(make_submission, tmp_path, monkeypatch):
+    from autograder.grade import GradingError
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "pytest.py").write_text("raise ImportError('this pytest is broken')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))  # the workers' only
+    with pytest.raises(GradingError, match="(?s)a grading worker failed: .*this pytest is broken"):
+        grade([str(make_submission(f"ref{i}")) for i in range(2)], time_limit=10, jobs=2)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
