@@ -124,8 +124,8 @@ def main():
     try:
         if args.startup:
             print(f"{'workers':>7} {'wall s':>7} {'first s':>7} {'CPU s/worker':>12}")
-            for j in jobs:
-                paths = [str(shutil.copytree(STUBS, Path(root) / f"startup{j}" / f"stub{i}" / "transformer", ignore=IGNORE))
+            for run_no, j in enumerate(jobs):  # a count may be given twice, to see the noise
+                paths = [str(shutil.copytree(STUBS, Path(root) / f"startup{run_no}" / f"stub{i}" / "transformer", ignore=IGNORE))
                          for i in range(j)]
                 r = run(paths, j, args.time_limit)
                 print(f"{j:>7} {r['wall']:>7.2f} {r['first']:>7.2f} {r['cpu_below'] / j:>12.2f}")
