@@ -8,7 +8,6 @@ import collections
 import contextlib
 import inspect
 import io
-import os
 import time
 from pathlib import Path
 
@@ -256,7 +255,6 @@ class _Tail(io.TextIOBase):
 LEAN = [f"-pno:{name}" for name in ("logging", "warnings", "faulthandler", "unraisableexception", "threadexception",
                                      "cacheprovider", "stepwise", "junitxml", "doctest", "pastebin", "legacypath",
                                      "tmpdir", "monkeypatch", "recwarn", "setuponly", "setupplan", "debugging")]
-AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"  # set: pytest loads no plugin of another package's entry points
 
 
 def serve(take, done, assignment, time_limit, exercises=None, total_time_limit=None, extra=()):
@@ -266,26 +264,21 @@ def serve(take, done, assignment, time_limit, exercises=None, total_time_limit=N
     hidden = parts.hidden(assignment)
     files = [str(hidden / f"test_{e}.py") for e in exercises] if exercises else [str(hidden)]
     # --tb=native: a collection error's text (what GradingError shows) without parsing every frame's source
-    args = ["-c", str(hidden / "pytest.ini"), "--rootdir", str(hidden), "-q", "-W", "ignore", "--tb=native", *LEAN,
+    # --disable-plugin-autoload: only the plugins named here; one another package installs into pytest
+    # (pytest-randomly reseeds and reorders; anyio's delays each worker's first result ~0.4 s) has no say in a grade
+    args = ["-c", str(hidden / "pytest.ini"), "--rootdir", str(hidden), "-q", "-W", "ignore", "--tb=native",
+            "--disable-plugin-autoload", *LEAN,
             "--time-limit", str(time_limit), *extra, *files]
     if total_time_limit is not None:
         args += ["--total-time-limit", str(total_time_limit)]
     output = _Tail()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the tests' tensors are tiny: more threads cost more than they give
-    # Only the plugins named here: one installed beside pytest (pytest-randomly reseeds and reorders, anyio's
-    # delays each worker's first result ~0.4 s) has no say in a grade.
-    autoload = os.environ.get(AUTOLOAD)
-    os.environ[AUTOLOAD] = "1"
     try:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), parts.using(assignment):
             code = pytest.main(args, plugins=[grader, _OneLineFailures()])
     finally:
         torch.set_num_threads(threads)
-        if autoload is None:
-            os.environ.pop(AUTOLOAD, None)
-        else:
-            os.environ[AUTOLOAD] = autoload
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or grader.collect_errors:
         why = "\n".join(grader.collect_errors) or output.text
         raise GradingError(f"the hidden tests could not run (pytest exit {int(code)}):\n{why[-2000:]}")

@@ -58,7 +58,7 @@ TORCH = "torch==2.13.0"
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 # The other packages the runner imports (pyproject's dependencies, less nbgrader, which it does not use).
 PACKAGES = ("click", "jinja2", "pytest")
-FALLBACK_PINS = {"click": "click>=8.1", "jinja2": "jinja2>=3.1", "pytest": "pytest>=7"}
+FALLBACK_PINS = {"click": "click>=8.1", "jinja2": "jinja2>=3.1", "pytest": "pytest>=8.4"}  # as pyproject.toml
 TIME_LIMIT = 20.0  # seconds per exercise, `course check`'s default
 LATE_KEYS = {"penalty_per_day": (0.0, 100.0), "grace_minutes": (0.0, None), "max_days": (0.0, None)}
 # Fixed timestamps, so that the same repository gives the same zip.
