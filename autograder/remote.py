@@ -12,6 +12,7 @@ from .sandbox import wire
 from .sandbox.child import Copy, Ref
 
 REPLY_LIMIT = 64 << 20  # bytes a child may send back in one answer
+SAID = 500  # characters kept of any text the child sends for a person to read (an exception's type, message, place)
 
 
 class SandboxError(Exception):
@@ -109,14 +110,14 @@ class Child:
             self.used += time.monotonic() - start
         # Everything below is the child's word: the student's code may have written any reply on its socket.
         if status == "sandbox":
-            reason = self.verify() if self.verify else str(value)
+            reason = self.verify() if self.verify else said(value)
             if reason:  # a fresh child, which ran no student code, says the same
                 self.close()
                 raise SandboxFailure(f"the grading sandbox could not confine the student's process: {reason}")
             self.kill("the process running your code claimed the sandbox failed, but a fresh one was confined: "
                       "this exercise cannot be graded")
         if status == "tainted" and message[0] == "enter":
-            raise Tainted(str(value))
+            raise Tainted(said(value))
         if status == "err" and isinstance(value, dict):
             if value.get("type") == "ForbiddenShortcut":  # sandbox/watch.py: this exercise's code ran a forbidden op
                 raise Forbidden(str(value.get("message", "")))
@@ -132,13 +133,12 @@ class Child:
         """The StudentError of an exception the child reported ({type, message, where}: the child's word)."""
         if not isinstance(value, dict):
             self.kill("the process running your code sent a reply the grader did not ask for")
-        fields = {k: value.get(k, "") for k in ("type", "message", "where")}
-        return StudentError(*(v if isinstance(v, str) else repr(v) for v in fields.values()))
+        return StudentError(*(said(value.get(k, "")) for k in ("type", "message", "where")))
 
     def wrap(self, value):
         if isinstance(value, dict):
             if "__handle__" in value:
-                return Remote(self, value["__handle__"], value.get("__type__", "object"), value.get("__stable__", False),
+                return Remote(self, value["__handle__"], said(value.get("__type__", "object")), value.get("__stable__", False),
                               value.get("__class__", False))
             return {k: self.wrap(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -179,6 +179,13 @@ class Child:
             self.kill()
         except SandboxError:
             pass
+
+
+def said(value):
+    """Text the child sent, as one line of at most SAID characters: the student's exception may name itself
+    with megabytes, and every line of feedback goes on to be read, translated and stored."""
+    text = value if isinstance(value, str) else repr(value)
+    return " ".join(text[:SAID].split())
 
 
 def refs(value):

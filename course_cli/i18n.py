@@ -99,6 +99,11 @@ _COMPILED = [(_regex(en), en, zh) for en, zh in TEMPLATES]
 
 
 @lru_cache(maxsize=None)
+def _longest_phrase():
+    return max(map(len, phrases()), default=0)
+
+
+@lru_cache(maxsize=None)
 def phrases():
     """{English: Chinese} of every fixed phrase: PHRASES, the catalog's sentences and the hidden
     checks' labels (the first two lines of each test's docstring) and what they feed in (each check's
@@ -137,8 +142,8 @@ def _zh(line):
     known = phrases()
     if line in known:
         return known[line]
-    start = 0
-    while (i := line.find(": ", start)) >= 0:  # "label: line", a check's label before what it found
+    start, end = 0, _longest_phrase() + 2  # a label is a known phrase: no longer than the longest
+    while (i := line.find(": ", start, end)) >= 0:  # "label: line", a check's label before what it found
         start = i + 2
         if line[:i] in known:
             rest = _zh(line[start:])

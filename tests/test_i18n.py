@@ -34,6 +34,15 @@ def test_label_then_exception_keeps_the_function_and_line():
                                     "抛出了异常 ZeroDivisionError: division by zero")
 
 
+def test_a_label_is_found_however_many_colons_the_students_message_holds():
+    """Only a known phrase can be a label, so only the line's first characters are tried as one: a message
+    of ": " after ": " costs its length, not its length squared."""
+    message = "x: " * 100_000
+    line = f"noam: warmup < 1, negative step, total <= 0: your code raised ZeroDivisionError: {message}(warmup.py, line 46, in lr_lambda)"
+    assert localize(line, "zh") == ("noam 的非法参数：预热步数 < 1、step 为负、总步数 <= 0：你的代码在 lr_lambda（warmup.py 第 46 行）"
+                                    f"抛出了异常 ZeroDivisionError: {message.strip()}")
+
+
 def test_excerpt_keeps_its_numbers_and_names_its_axes_in_chinese():
     zh = localize(f"{EXCERPT} (2 checks)", "zh")
     first, *rows = zh.split("\n")

@@ -358,6 +358,13 @@ def cases(canary, submissions_root):
         "unprintable_exception": ({"feed_forward.py": UNPRINTABLE + with_line("feed_forward.py", "h = self.activation(",
                                                                               "raise SandboxFailure()")},
                                   {"feed_forward": "raises_in_forward"}),
+        # a name of megabytes, ": " after ": " (what a translation splits on): it comes back cut to a line
+        "long_exception_name": ({"feed_forward.py": with_line("feed_forward.py", "h = self.activation(",
+                                                              "raise type('X' + ': ' * 1_000_000, (Exception,), {})('m')")},
+                                {"feed_forward": "raises_in_forward"}),
+        # the child's own error() cuts what it sends; a forged one is cut by the judge (the forger then exits, in
+        # the last exercise: neither the real reply, which would follow, nor the child's death is this case's subject)
+        "forges_a_long_error": ({"warmup.py": forge_long_error() + "_os._exit(0)\n" + REF["warmup.py"]}, {"warmup": 0}),
         "kills_what_it_can": ({"warmup.py": "import os, signal\nfor _pid in (-1, os.getppid()):\n    try:\n"
                                             "        os.kill(_pid, signal.SIGKILL)\n    except OSError:\n        pass\n" + REF["warmup.py"]}, {}),
     }, outside
@@ -382,6 +389,13 @@ def forged_replies():
         "forges_sandbox_failure_in_forward": ({"bert.py": with_line("bert.py", "attention_mask = (input_ids > 0)",
                                                                     forge(("sandbox", "seccomp failed")))}, {"bert": 0}),
     }
+
+
+def forge_long_error():
+    """forge() of an exception whose type, message and place are each megabytes long (made at run time:
+    a file over 1 MiB is not graded)."""
+    long = "{k: 'X' + ': ' * 1_000_000 for k in ('type', 'message', 'where')}"
+    return forge(("err", "LONG")).replace("'LONG'", long)
 
 
 def processes_marked():
@@ -519,7 +533,8 @@ def test_an_exception_that_cannot_describe_itself_costs_what_an_honest_one_costs
                                   "segfault", "ignores_sigterm_while_looping", "allocates_6_gib", "allocation_refused_then_correct",
                                   "background_processes", "fork_bomb", "floods_stdout", "fake_grade_report", "patches_comparisons",
                                   "patches_from_init", "hunts_sys_modules_and_gc", "walks_the_file_system", "writes_outside",
-                                  "kills_what_it_can", "raises_in_forward", "unprintable_exception", "clean_last"])
+                                  "kills_what_it_can", "raises_in_forward", "unprintable_exception", "long_exception_name", "forges_a_long_error",
+                                  "clean_last"])
 def test_each_scores_what_its_code_earns_and_nothing_else_moves(batch, name):
     result = batch["results"][name]
     scores = {k: v["score"] for k, v in result["exercises"].items()}
@@ -537,6 +552,13 @@ def test_forged_sandbox_replies_cost_only_their_own_exercise(batch, name):
     assert scores == _expected(batch, name)
     (exercise,) = batch["table"][name][1]
     assert "the process running your code" in " ".join(result["exercises"][exercise]["feedback"])
+
+
+@pytest.mark.parametrize("name, exercise", [("long_exception_name", "feed_forward"), ("forges_a_long_error", "warmup")])
+def test_text_from_the_child_reaches_the_feedback_cut_to_a_line(batch, name, exercise):
+    feedback = batch["results"][name]["exercises"][exercise]["feedback"]
+    assert feedback and all(len(line) < 2000 for line in feedback), [len(line) for line in feedback]
+    assert any(line.count(": ") > 100 for line in feedback)  # what the child sent, cut, not left out
 
 
 def test_the_honest_mistake_loses_points(batch):

@@ -259,7 +259,7 @@ class Server:
         else:
             message = _text(lambda: str(exc), "its message could not be turned into text")
         name = _text(lambda: type(exc).__name__, "Exception")
-        return {"type": name, "message": " ".join(message.split())[:500], "where": where}
+        return {"type": name[:500], "message": " ".join(message.split())[:500], "where": where[:500]}
 
     def serve(self):
         while True:
