@@ -74,7 +74,7 @@ def enter(plan, uid=None):
     """In the forked child: unshare, fork; returns (in the grandchild, process 1 of its PID namespace, in
     its new root) the scratch folder's path. The child itself never returns: it waits for the grandchild
     and exits. uid: the owner of /scratch (the child's uid when the judge is root)."""
-    outer_uid, outer_gid = os.getuid(), os.getgid()
+    outer_uid, outer_gid, zygote = os.getuid(), os.getgid(), os.getppid()
     limits._check(_libc.unshare(flags(plan["root"])), "unshare")
     if not plan["root"]:  # we are that user inside, with the capabilities it needs to build the root
         _write("/proc/self/setgroups", "deny")
@@ -86,7 +86,7 @@ def enter(plan, uid=None):
     fds = [int(n) for n in os.listdir("/proc/self/fd")]
     pid = os.fork()
     if pid:
-        _wait(pid, alive_w, fds)
+        _wait(pid, alive_w, fds, zygote)
     os.close(alive_w)
     limits._prctl(limits.PR_SET_PDEATHSIG, 9)
     if parent_gone(alive_r):
@@ -102,9 +102,11 @@ def enter(plan, uid=None):
     return SCRATCH, alive_r
 
 
-def _wait(pid, keep, fds):
+def _wait(pid, keep, fds, zygote):
     """The child between the zygote and process 1: holds nothing, dies with the zygote or with process 1."""
     limits._prctl(limits.PR_SET_PDEATHSIG, 9)
+    if os.getppid() != zygote:  # the zygote died before the line above: no signal will come
+        os._exit(0)  # process 1 follows (its own death signal, or parent_gone)
     for fd in fds:
         if fd != keep:
             try:
