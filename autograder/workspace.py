@@ -49,6 +49,9 @@ def package_dir(path, assignment):
     if not path.is_dir():
         raise SubmissionError(f"{path} is not a folder")
     _no_link(path / assignment.id, f"{path.name}/{assignment.id}")
+    for where, what in ((path, path.name), (path / assignment.id, f"{path.name}/{assignment.id}")):
+        if where.is_dir() and not os.access(where, os.R_OK | os.X_OK):
+            raise SubmissionError(f"{what} cannot be read by the grader (its permissions)")
     folder = assignment.folder(path)  # the same rule as the students' `course test`
     if folder is None:
         raise SubmissionError(f"{path} holds none of the assignment's files ({', '.join(e.file for e in assignment.exercises)})")
@@ -73,9 +76,10 @@ def read_exercise(pkg, exercise):
         raise SubmissionError(f"{exercise.file} is not a regular file (a symbolic link is never followed)") from None
     finally:
         os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder with its own error
+        os.close(fd)
+        raise SubmissionError(f"{exercise.file} is not a regular file")
     with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SubmissionError(f"{exercise.file} is not a regular file")
         data = file.read((1 << 20) + 1)
     if len(data) > 1 << 20:
         raise SubmissionError(f"{exercise.file} is larger than 1 MiB")

@@ -643,6 +643,23 @@ exec setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bou
 """
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder: the non-root judge's run below has this")
+def test_a_folder_the_judge_may_not_read_costs_that_student_only(tmp_path):
+    """A folder of mode 000 (a zip can carry one): its student's zeros, saying why, and the batch goes on."""
+    clean, locked = (shutil.copytree(SOLUTIONS, tmp_path / name / "transformer", ignore=shutil.ignore_patterns("__pycache__"))
+                     for name in ("clean", "locked"))
+    locked.chmod(0)
+    try:
+        report = grade([str(clean.parent), str(locked.parent)], time_limit=TIME_LIMIT, jobs=1)
+    finally:
+        locked.chmod(0o700)
+    graded, shut = report["results"]
+    assert graded["score"] == graded["max_score"] == sum(e.points for e in EXERCISES)
+    assert "error" not in shut and shut["score"] == 0
+    assert all(ex["feedback"] == ["locked/transformer cannot be read by the grader (its permissions)"]
+               for ex in shut["exercises"].values()), shut
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="this run is itself the non-root judge's")
 def test_the_hostile_suite_holds_for_a_non_root_judge():
     """The hostile and confinement suites again, graded by `nobody`. Its Python must be readable: the

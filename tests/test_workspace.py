@@ -64,3 +64,12 @@ def test_a_submission_path_that_is_a_symlink_is_refused_by_the_workspace(tmp_pat
     (tmp_path / "link").symlink_to(SOLUTIONS.parent)
     with pytest.raises(SubmissionError, match="symbolic link"):
         package_dir(tmp_path / "link", TABLE)
+
+
+def test_an_exercise_file_that_is_a_folder_is_not_a_regular_file(tmp_path):
+    from autograder.workspace import SubmissionError, read_exercise
+    from tests.table import BY_ID
+
+    (tmp_path / "bert.py").mkdir()
+    with pytest.raises(SubmissionError, match="^bert.py is not a regular file$"):
+        read_exercise(tmp_path, BY_ID["bert"])

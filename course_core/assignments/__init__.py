@@ -63,8 +63,11 @@ class Assignment:
         """The folder holding this assignment's exercise files: `path` itself, or path/<id>; else None."""
         path = Path(path)
         for candidate in (path, path / self.id):
-            if candidate.is_dir() and any((candidate / e.file).is_file() for e in self.exercises):
-                return candidate.resolve()
+            try:
+                if candidate.is_dir() and any((candidate / e.file).is_file() for e in self.exercises):
+                    return candidate.resolve()
+            except OSError:  # a folder we may not read (a student's, mode 000) holds none we can grade
+                continue
         return None
 
     def present(self, path):
