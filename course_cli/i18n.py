@@ -70,6 +70,7 @@ TEMPLATES = (
     ("the grader could not check this ({why})", "评分程序无法检查这一项（{why}）"),
     ("{file} is missing from the submission", "提交中缺少 {file}"),
     ("{file} is not a regular file", "{file} 不是普通文件"),
+    ("{what} cannot be read by the grader (its permissions)", "评分程序无法读取 {what}（它的权限不允许）"),
     ("{file} is larger than 1 MiB", "{file} 超过了 1 MiB"),
     ("{file} is not UTF-8 text", "{file} 不是 UTF-8 文本"),
     ("{path} holds none of the assignment's files ({files})", "{path} 中没有本作业的任何文件（{files}）"),

@@ -50,6 +50,12 @@ def test_excerpt_keeps_its_numbers_and_names_its_axes_in_chinese():
     assert rows[1].split() == ["你的", "-0.2673", "1.3"] and rows[2].split() == ["正确值", "-0.1345", "2.256"]
 
 
+def test_what_is_wrong_with_a_submissions_files_is_said_in_chinese():
+    assert localize("bert.py is not a regular file", "zh") == "bert.py 不是普通文件"
+    assert localize("locked/transformer cannot be read by the grader (its permissions)", "zh") == \
+        "评分程序无法读取 locked/transformer（它的权限不允许）"
+
+
 def test_an_unknown_line_stays_in_english_rather_than_guessed():
     assert localize("something nobody wrote a template for", "zh") == "something nobody wrote a template for"
     with pytest.raises(ValueError, match="unknown language"):
