@@ -9,6 +9,7 @@ a small "yours vs expected" excerpt.
 import contextlib
 import importlib
 import math
+import reprlib
 
 import torch
 
@@ -39,13 +40,18 @@ def fail(mistake_id):
     raise Wrong(_catalog().BY_ID[mistake_id].sentence, (mistake_id,), certain=True)
 
 
+# What a line of feedback shows of a value: a student's function may return a string of megabytes
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = 80
+
+
 def _flatten(value, path=""):
     if isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             yield from _flatten(v, f"{path}[{i}]")
     elif isinstance(value, dict):
         for k in sorted(value):
-            yield from _flatten(value[k], f"{path}[{k!r}]")
+            yield from _flatten(value[k], f"{path}[{_SHOWN.repr(k)}]")
     else:
         yield path, value
 
@@ -82,11 +88,11 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL, axes=None):
                 return _excerpt(where, x64, y64, axes=axes)
         elif isinstance(y, float) or isinstance(x, float):
             if not isinstance(x, (int, float)) or isinstance(x, bool):
-                return f"{where or 'the result'} is {x!r}, expected {y!r}"
+                return f"{where or 'the result'} is {_SHOWN.repr(x)}, expected {_SHOWN.repr(y)}"
             if math.isnan(x) or not math.isclose(x, y, rel_tol=rtol, abs_tol=atol):
-                return f"{where or 'the result'}: yours {x!r}, expected {y!r}"
+                return f"{where or 'the result'}: yours {_SHOWN.repr(x)}, expected {_SHOWN.repr(y)}"
         elif x != y:
-            return f"{where or 'the result'}: yours {x!r}, expected {y!r}"
+            return f"{where or 'the result'}: yours {_SHOWN.repr(x)}, expected {_SHOWN.repr(y)}"
     return None
 
 

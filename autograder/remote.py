@@ -120,7 +120,7 @@ class Child:
             raise Tainted(said(value))
         if status == "err" and isinstance(value, dict):
             if value.get("type") == "ForbiddenShortcut":  # sandbox/watch.py: this exercise's code ran a forbidden op
-                raise Forbidden(str(value.get("message", "")))
+                raise Forbidden(said(value.get("message", "")))
             return self._raise(value)
         if status != "ok":
             self.kill("the process running your code sent a reply the grader did not ask for")

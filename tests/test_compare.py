@@ -84,3 +84,12 @@ def test_a_kept_answer_holds_no_autograd_graph():
     kept = [answer["out"][0], answer["scale"][0]]
     assert all(t.grad_fn is None and not t.requires_grad for t in kept)
     assert torch.equal(kept[0], module.layer(x).detach())
+
+
+def test_a_students_value_of_megabytes_is_shown_cut_in_one_short_line():
+    """What a student's function returns may be any size: the line shows its start and its end."""
+    huge = "x" * 1_000_000
+    for line in (compare.difference(huge, 0.5), compare.difference(huge, "warmup"), compare.difference({huge: 1.0}, {"a": 2.0}),
+                 compare.difference([1.0, huge], [1.0, 2.0])):
+        assert line is not None and len(line) < 300 and "xxx...xxx" in line, line[:300]
+    assert compare.difference(3, 4) == "the result: yours 3, expected 4"  # short values stay whole
