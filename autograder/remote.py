@@ -49,6 +49,8 @@ class Child:
         self.used = 0.0       # seconds spent waiting for its answers
         self.dead = None  # the one-line reason, once it can no longer answer
         self.crashed = False  # whether it ended by itself (its socket closed): maybe with its zygote
+        self.out_of_step = False  # whether it answered with a number not asked for (the student's code wrote on its socket)
+        self.sequence = 0  # the number of the last request: the child's reply carries it back
         # () -> why a fresh child cannot be confined, or None: set by the session, to check a child's claim
         self.verify = None
         # Requests whose answer is only a handle (a class called: an instance; a build), sent with the
@@ -90,11 +92,12 @@ class Child:
             message, self.deferred = ("batch", self.deferred, message), []
         start = time.monotonic()
         per_exercise = self.deadline <= start + (self.budget - self.used)
+        self.sequence += 1
         try:
             deadline = min(self.deadline, start + self.budget - self.used)
             self.sock.settimeout(max(0.001, deadline - start))
-            wire.send(self.sock, wire.dump_request(message))
-            status, value = wire.load_reply(wire.recv(self.sock, REPLY_LIMIT, deadline))
+            wire.send(self.sock, wire.dump_request((self.sequence, message)))
+            reply = wire.load_reply(wire.recv(self.sock, REPLY_LIMIT, deadline))
         except socket.timeout:
             if per_exercise:
                 self.kill(f"time limit exceeded: the exercise took longer than {self.time_limit:g} s (an endless loop?)")
@@ -109,6 +112,12 @@ class Child:
         finally:
             self.used += time.monotonic() - start
         # Everything below is the child's word: the student's code may have written any reply on its socket.
+        # (status, value, this request's number): anything else was written by the student's code, or is the
+        # real reply to a request whose answer it wrote itself (number and all), now read out of step
+        if not (isinstance(reply, tuple) and len(reply) == 3 and reply[2] == self.sequence):
+            self.out_of_step = True
+            self.kill("the process running your code sent a reply the grader did not ask for")
+        status, value, _ = reply
         if status == "sandbox":
             reason = self.verify() if self.verify else said(value)
             if reason:  # a fresh child, which ran no student code, says the same

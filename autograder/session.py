@@ -4,7 +4,11 @@ submission being graded.
 A child serves one submission's exercises in their order (the hidden tests
 run grouped and sorted that way), each in a fresh package folder of its own
 (see sandbox/child.py). A fresh child takes over when the last one died, was
-killed, or refuses because the student's code left something behind.
+killed, or refuses because the student's code left something behind. When a
+child that served an earlier exercise ends by itself, or answers out of step,
+while it starts or grades a later one (what the earlier exercise's code may have
+planted), that exercise is graded again from its start in a fresh child
+(`_open`, `replay`): the earlier code costs its own exercise only.
 Forking once per submission rather than once per exercise is most of what
 keeps grading cheap.
 
@@ -50,6 +54,8 @@ class Session:
         self.key = self.module_or_reason = None
         self.child = self.submission = None
         self.last = 0  # the number of the last exercise the child entered
+        self.first = 0  # the number of the first exercise the child entered
+        self.replayed = set()  # the exercises of this submission graded again in a fresh child (replay)
         self.suspect = False  # whether that exercise's source is flagged by side_effects
         self.used = {}  # submission -> seconds its closed children spent answering
         self.count = 0
@@ -61,6 +67,7 @@ class Session:
         self._close_child()
         self.key = self.module_or_reason = self.submission = None
         self.used.clear()
+        self.replayed.clear()
         if self.failure or not self.zygote.alive():
             self.restart()
         self.failure, self.unverified = None, False
@@ -130,17 +137,24 @@ class Session:
         files = workspace.package_files(exercise, source)
         watch = exercise.forbidden if forbidden.watched(exercise, walked) else ()  # a route to torch the reading above cannot follow
         try:
-            for _ in range(2):  # a tainted child is replaced once; a fresh one cannot be tainted
+            # A child that served an earlier exercise is replaced once: when it refuses (tainted), or ended or
+            # answered out of step before this exercise's code ran (what the earlier code did); a fresh one cannot.
+            for _ in range(2):
                 if self._reusable(exercise) is False:
                     self._close_child()
                 if self.child is None:
                     self._spawn(self.total_time_limit - self.used.get(submission, 0.0))
-                self.last = exercise.number
+                reused, self.last = self.last > 0, exercise.number
+                self.first = self.first if reused else exercise.number
                 # everything: whether the last exercise's code may have changed more than the cheap checks see
                 everything, self.suspect = self.suspect, side_effects.flagged(walked)
                 try:
                     return self.child.enter(files, f"{exercise.assignment}.{exercise.id}", everything, watch)
                 except Tainted:
+                    self._close_child()
+                except SandboxError:
+                    if not (reused and (self.child.crashed or self.child.out_of_step)):
+                        raise
                     self._close_child()
         except StudentError as exc:
             if exc.type == "NotImplementedError":
@@ -150,6 +164,18 @@ class Session:
             return str(exc)
         # A fresh child cannot refuse its first exercise: only the student's code, at import, says so.
         return f"{exercise.file}: the process running your code sent a reply the grader did not ask for"
+
+    def replay(self, exercise):
+        """Whether `exercise`, just graded, must be graded again from its start, in a fresh child: the child
+        that graded it had served an earlier exercise of this submission and ended by itself meanwhile (what
+        the earlier exercise's code may have planted: an alarm, a patched function). Once an exercise."""
+        child, key = self.child, (self.submission, exercise.assignment, exercise.id)
+        if child is None or not child.crashed or self.first >= exercise.number or key in self.replayed:
+            return False
+        self.replayed.add(key)
+        self._close_child()
+        self.key = self.module_or_reason = None
+        return True
 
     def _reusable(self, exercise):
         """None without a child; else whether it may grade `exercise` next: alive, and still in exercise
@@ -162,7 +188,8 @@ class Session:
     def _spawn(self, budget):
         self.child = self._fork(budget)
         self.child.verify = self._confines
-        self.last, self.suspect = 0, False
+        self.last = self.first = 0
+        self.suspect = False
 
     def _fork(self, budget):
         self.count += 1

@@ -391,11 +391,38 @@ def forged_replies():
     }
 
 
+# A reply written with the number the judge expects (found in the child's own frames); the real reply follows it.
+FORGE_NUMBERED = """import sys as _sys, os as _os
+_f = _sys._getframe()
+while _f is not None and 'sequence' not in _f.f_locals:
+    _f = _f.f_back
+_w = _sys.modules['autograder.sandbox.wire']
+_d = _w.dump_reply(('ok', None) + ((_f.f_locals['sequence'],) if _f is not None else ()))
+_os.write(3, _w.HEADER.pack(len(_d)) + _d)
+"""
+
+
+def planted():
+    """Code of one exercise aimed at the process that grades the exercises after it, hidden from the source
+    reading (through an alias, not an imported name): a function patched to end that process, and a reply
+    written on its socket, numbered as the judge expects. Only the planter's own exercise may lose."""
+    return {
+        "plants_a_crash_in_a_later_exercise": ({"feed_forward.py": "import os as _os\nimport torch.optim.lr_scheduler as _s\n"
+                                                                   "_c = _s.LambdaLR\n_c.get_lr = lambda self: _os._exit(0)\n"
+                                                                   + REF["feed_forward.py"]}, {}),
+        "plants_a_crash_at_the_next_exercise_start": ({"feed_forward.py": "import os as _os\nimport shutil as _s\n_r = _s\n"
+                                                                          "_r.rmtree = lambda *a, **k: _os._exit(0)\n"
+                                                                          + REF["feed_forward.py"]}, {}),
+        "forges_a_numbered_reply": ({"feed_forward.py": with_line("feed_forward.py", "h = self.activation(", FORGE_NUMBERED)},
+                                    {"feed_forward": 0}),
+    }
+
+
 def forge_long_error():
-    """forge() of an exception whose type, message and place are each megabytes long (made at run time:
-    a file over 1 MiB is not graded)."""
+    """An exception whose type, message and place are each megabytes long (made at run time: a file over
+    1 MiB is not graded), written as the child's reply, numbered as the judge expects (FORGE_NUMBERED)."""
     long = "{k: 'X' + ': ' * 1_000_000 for k in ('type', 'message', 'where')}"
-    return forge(("err", "LONG")).replace("'LONG'", long)
+    return FORGE_NUMBERED.replace("('ok', None)", f"('err', {long})")
 
 
 def processes_marked():
@@ -428,6 +455,7 @@ def batch(tmp_path_factory, request):
     targets = make_targets(tmp_path_factory.mktemp("targets"))
     table, outside = cases(canary, str(root))
     table.update(forged_replies())
+    table.update(planted())
     table.update(isolation_cases(targets["private"], str(root), [targets["socket_path"], targets["abstract"]]))
     table["clean_last"] = ({}, {})
     paths = []
@@ -552,6 +580,13 @@ def test_forged_sandbox_replies_cost_only_their_own_exercise(batch, name):
     assert scores == _expected(batch, name)
     (exercise,) = batch["table"][name][1]
     assert "the process running your code" in " ".join(result["exercises"][exercise]["feedback"])
+
+
+@pytest.mark.parametrize("name", list(planted()))
+def test_code_planted_for_the_later_exercises_costs_them_nothing(batch, name):
+    # they are graded again from their start in a fresh child, whose first exercise they are
+    result = batch["results"][name]
+    assert {k: v["score"] for k, v in result["exercises"].items()} == _expected(batch, name), result["exercises"]
 
 
 @pytest.mark.parametrize("name, exercise", [("long_exception_name", "feed_forward"), ("forges_a_long_error", "warmup")])

@@ -264,7 +264,7 @@ class Server:
     def serve(self):
         while True:
             try:
-                request = wire.load_request(wire.recv(self.sock))
+                sequence, request = wire.load_request(wire.recv(self.sock))
             except EOFError:
                 return
             try:
@@ -278,9 +278,9 @@ class Server:
             if self.watcher.used:  # the whole exercise is lost, whatever its code did with the exception
                 reply = ("err", {"type": watch.ForbiddenShortcut.__name__, "message": self.watcher.used, "where": ""})
             try:
-                data = wire.dump_reply(reply)
+                data = wire.dump_reply((*reply, sequence))
             except BaseException as exc:
-                data = wire.dump_reply(("err", self.error(exc)))
+                data = wire.dump_reply(("err", self.error(exc), sequence))
             wire.send(self.sock, data)
 
 
@@ -308,10 +308,10 @@ def refuse(sock, reason):
     """The child could not be confined: answer every request with the reason, and run nothing."""
     while True:
         try:
-            wire.recv(sock)
+            sequence, _ = wire.load_request(wire.recv(sock))
         except EOFError:
             return
-        wire.send(sock, wire.dump_reply(("sandbox", reason)))
+        wire.send(sock, wire.dump_reply(("sandbox", reason, sequence)))
 
 
 def _compile_once(loader, data, path, *, _optimize=-1):

@@ -4,6 +4,11 @@ The judge sends pickles (the child trusts the judge), with plain tensors as
 raw bytes: they arrive as contiguous copies, sharing no memory with each other.
 The child answers with JSON and raw tensor bytes (below), so nothing a student
 returns can run code in the judge.
+
+Requests are numbered, (number, message), and each reply carries its request's
+number back, (status, value, number): the student's code can write on the
+child's socket, and a reply it wrote itself then puts the conversation out of
+step, which the judge sees at the next reply at the latest (remote.Child.request).
 """
 import io
 import json
@@ -96,6 +101,7 @@ DTYPES = {str(d).removeprefix("torch."): d for d in (
     torch.float64, torch.float32, torch.float16, torch.bfloat16, torch.complex128, torch.complex64,
     torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool)}
 LENGTH = struct.Struct("!I")
+ITEMSIZE = {name: torch.empty((), dtype=d).element_size() for name, d in DTYPES.items()}
 
 
 def dump_reply(obj) -> bytes:
@@ -132,10 +138,10 @@ def load_reply(data: bytes):
     (size,) = LENGTH.unpack_from(data)
     body, tensors = json.loads(data[LENGTH.size:LENGTH.size + size])
     offset, built = LENGTH.size + size, []
-    for dtype, shape in tensors:
-        dtype, shape = DTYPES[dtype], [int(n) for n in shape]
+    for name, shape in tensors:
+        dtype, shape = DTYPES[name], [int(n) for n in shape]
         count = math.prod(shape)
-        nbytes = count * torch.empty((), dtype=dtype).element_size()
+        nbytes = count * ITEMSIZE[name]
         if offset + nbytes > len(data):
             raise WireError("a tensor runs past the end of the reply")
         chunk = bytearray(data[offset:offset + nbytes])

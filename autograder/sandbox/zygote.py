@@ -130,6 +130,31 @@ def _warm_up():
     out = (weights @ h).view(2, 3, 2, 4).transpose(1, 2).contiguous().view(2, 3, 8)
     out = (out - out.mean(-1, keepdim=True)) / torch.sqrt(out.var(-1, unbiased=False, keepdim=True) + 1e-5)
     wire.load_reply(wire.dump_reply(("ok", (out, weights, mask, {"x": 1.5}))))
+    _first_calls(nn)
+
+
+def _first_calls(nn):
+    """The first call of each op a Transformer's code commonly runs, in both float types: a kernel's first
+    call sets it up (~0.1-2 ms each; a child ran ~6 ms of them), which every child would otherwise repeat."""
+    import torch.nn.functional as F
+
+    for dtype in (torch.float32, torch.float64):
+        x = torch.randn(2, 3, 4, 8, dtype=dtype)
+        positions = torch.arange(0, 6, dtype=dtype).unsqueeze(1)
+        table = torch.zeros(6, 8, dtype=dtype)
+        table[:, 0::2] = torch.sin(positions * torch.exp(torch.arange(0, 8, 2, dtype=dtype) * -0.5))
+        table[:, 1::2] = torch.cos(positions * torch.pow(10000.0, -torch.arange(0, 8, 2, dtype=dtype) / 8))
+        norm = nn.LayerNorm(8).to(dtype)
+        y = norm(x) + F.layer_norm(x, (8,)) + x.std(-1, keepdim=True) + torch.rsqrt(x.abs() + 1) + torch.tanh(x)
+        y = F.relu(y) + F.gelu(y) + F.dropout(y, 0.5, True) + torch.where(y > 0, y, torch.zeros_like(y))
+        y = torch.matmul(y, y.transpose(-2, -1)).masked_fill(torch.triu(torch.ones(4, 4, dtype=torch.bool), 1), float("-inf"))
+        y = torch.softmax(y, -1) + F.log_softmax(y, -1).exp() + torch.logsumexp(y, -1, keepdim=True)
+        y = F.scaled_dot_product_attention(x, x, x, attn_mask=torch.tril(torch.ones(4, 4, dtype=torch.bool)))
+        torch.cat([y, y], -1), torch.stack([y, y]), y.expand(2, 2, 3, 4, 8).contiguous(), y.repeat(1, 2, 1, 1)
+        y.cumsum(-1), y.argmax(-1), y.topk(2, -1), y.max(-1), torch.outer(y[0, 0, 0], y[0, 0, 1])
+        torch.eye(4, dtype=dtype), torch.full_like(y, 2.0), torch.multinomial(torch.softmax(y[0, 0], -1), 1)
+        F.cross_entropy(x.reshape(-1, 8), torch.arange(24) % 8, ignore_index=0), F.nll_loss(x.reshape(-1, 8).log_softmax(-1), torch.arange(24) % 8)
+        torch.bmm(x[0], x[0].transpose(1, 2)), x.sum(), x.mean(), (x * 2 - 1).abs().sqrt(), x.clamp(min=0), x.log1p().nan_to_num()
 
 
 MADV_COLLAPSE = 25
