@@ -61,7 +61,9 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL, axes=None):
     a, b = list(_flatten(yours)), list(_flatten(expected))
     if len(a) != len(b):
         return f"returned {len(a)} values, expected {len(b)}"
-    for (where, x), (_, y) in zip(a, b):
+    for (where, x), (there, y) in zip(a, b):
+        if where != there:  # other keys, or the same values nested otherwise
+            return f"returned {where or 'a single value'} where {there or 'a single value'} is expected"
         if isinstance(x, torch.Tensor) and x.dim() == 0 and isinstance(y, (int, float)) and not isinstance(y, bool):
             x = x.item()  # a 0-dim tensor where a number is expected is fine
         if isinstance(y, torch.Tensor):

@@ -93,3 +93,11 @@ def test_a_students_value_of_megabytes_is_shown_cut_in_one_short_line():
                  compare.difference([1.0, huge], [1.0, 2.0])):
         assert line is not None and len(line) < 300 and "xxx...xxx" in line, line[:300]
     assert compare.difference(3, 4) == "the result: yours 3, expected 4"  # short values stay whole
+
+
+def test_other_keys_or_nesting_with_the_same_values_is_a_difference():
+    same = {"weight": torch.ones(2), "bias": torch.zeros(2)}
+    renamed = {"gamma": torch.ones(2), "beta": torch.zeros(2)}
+    assert compare.difference(same, dict(same)) is None
+    assert "where" in compare.difference(renamed, same)
+    assert compare.difference([[1, 2], [3]], [[1], [2, 3]]) is not None

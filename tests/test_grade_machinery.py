@@ -23,7 +23,7 @@ from course_cli.cli import main
 
 from tests.helpers import EXERCISES, SOLUTIONS, hand_in
 
-SLEEPER = "import time\ntime.sleep(2)\n"  # at import: the child is surely running when the killer strikes
+SLEEPER = "import time\ntime.sleep(5)\n"  # at import: the child is surely running when the killer strikes, even on a loaded machine
 
 
 @pytest.fixture(autouse=True)
