@@ -50,7 +50,7 @@ def _flatten(value, path=""):
         for i, v in enumerate(value):
             yield from _flatten(v, f"{path}[{i}]")
     elif isinstance(value, dict):
-        for k in sorted(value):
+        for k in sorted(value, key=repr):  # a student's keys may be of mixed types
             yield from _flatten(value[k], f"{path}[{_SHOWN.repr(k)}]")
     else:
         yield path, value
@@ -59,6 +59,11 @@ def _flatten(value, path=""):
 def difference(yours, expected, atol=ATOL, rtol=RTOL, axes=None):
     """None when the two agree, else an excerpt of the first disagreement (axes: {rank: axis names})."""
     a, b = list(_flatten(yours)), list(_flatten(expected))
+    if isinstance(yours, dict) and isinstance(expected, dict) and yours.keys() != expected.keys():
+        lacking = [k for k in sorted(expected, key=repr) if k not in yours]
+        if lacking:
+            return f"{_SHOWN.repr(lacking[0])} is missing from your result"
+        return f"your result has {_SHOWN.repr(min((k for k in yours if k not in expected), key=repr))}, which is not expected"
     if len(a) != len(b):
         return f"returned {len(a)} values, expected {len(b)}"
     for (where, x), (there, y) in zip(a, b):
@@ -140,6 +145,8 @@ def diagnose_error(exercise, exc):
     explains every failed check."""
     if exc.type == "NotImplementedError":
         return f"not implemented yet ({exc.message})" if exc.message else "not implemented yet"
+    if exc.type == "WrongWeights":  # the grader's own refusal to load its weights (sandbox.child.load_weights)
+        return exc.message
     return f"your code raised {exc}"
 
 

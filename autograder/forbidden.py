@@ -2,12 +2,14 @@
 
 Each exercise's are in its assignment's table (course_core/assignments/<id>.json, "forbidden").
 
-Found by reading the student's source (AST), including names spelt as strings
-for getattr; a hit scores 0 on that exercise. A file that reaches torch by a
-route this reading cannot follow (a name built at run time, torch.ops, another
-module's namespace) is also watched as it runs: `watched` says which, and
-sandbox/watch.py catches the forbidden operators themselves. Honest files are
-not watched, and pay nothing for it.
+Read from the student's source (AST), including names spelt as strings for
+getattr. A hit alone costs nothing: the name may sit in a self-test under
+`if __name__ == "__main__":` or in a helper never called. It turns on the
+watcher (sandbox/watch.py), which catches the forbidden operators, modules and
+functions when the exercise's own code runs them, and only then scores the
+exercise 0. So does a file that reaches torch by a route this reading cannot
+follow (a name built at run time, torch.ops, another module's namespace):
+`watched` says which. Honest files are not watched, and pay nothing for it.
 """
 import ast
 

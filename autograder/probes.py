@@ -7,6 +7,7 @@ import torch
 
 from . import parts
 from .remote import Remote, StudentError, refs
+from .sandbox.child import step, swap_submodule
 
 
 @lru_cache(maxsize=None)
@@ -74,25 +75,27 @@ def generator(module, seed):
     return made
 
 
-def make(module, cls, *args, seed=0, train=False, randomize=True, skip=(), state=None, **kwargs):
+def make(module, cls, *args, seed=0, train=False, randomize=True, skip=(), state=None, double=True, **kwargs):
     """module.cls(*args, **kwargs) in float64, with the same random weights in every implementation.
 
+    The weights are loaded by the contract's names (sandbox.child.load_weights): a module that keeps
+    more (a mask buffer, an alias of its submodules) keeps those as it made them.
     skip: submodules whose weights are not loaded (the test replaces them with stand-ins); state: the
-    weights to load, where the class's arguments are objects (an encoder) rather than numbers."""
-    then = [("double", (), {})]
-    if state is not None:
-        then.append(("load_state_dict", (state,), {}))
-    elif randomize:
+    weights to load, where the class's arguments are objects (an encoder) rather than numbers;
+    double=False: loaded as built, not in float64 first."""
+    then = [("double", (), {})] if double else []
+    if state is None and randomize:
         state = _random_state(cls, args, tuple(sorted(kwargs.items())), seed, tuple(skip))
         if isinstance(module, Remote):  # the same weights, build after build: sent once an exercise
             state = module._child.constant(state)
-        then.append(("load_state_dict", (state,), {"strict": not skip}))
+    if state is not None:
+        then.append(("load_weights", (state,), {}))
     then.append(("train", (train,), {}))
     if isinstance(module, Remote):
         return module.build(cls, args, kwargs, then)
     model = getattr(module, cls)(*args, **kwargs)
     for method, method_args, method_kwargs in then:
-        getattr(model, method)(*method_args, **method_kwargs)
+        step(model, method, *method_args, **method_kwargs)
     return model
 
 
@@ -213,10 +216,22 @@ def layer_norm_standin(hidden_size, length, weight, bias, eps=1e-5):
 
 
 def with_submodules(model, **submodules):
-    """model, with each named submodule replaced (on the student's side through a request)."""
+    """model, with each named submodule replaced, wherever else it sits too (an nn.Sequential alias of
+    it); on the student's side through a request."""
     for name, value in submodules.items():
-        setattr(model, name, value)
+        if isinstance(model, Remote):
+            model.swap(name, value)
+        else:
+            swap_submodule(model, name, value)
     return model
+
+
+def named_like(model, names, shapes=True):
+    """{name: shape (or value, shapes=False)} of model's state_dict, for the contract's `names` (the
+    reference's: random_weights(...) or a state_dict): a module may keep more (a mask buffer, an alias
+    of its submodules), and is graded on the contract's names only."""
+    names = set(names)
+    return {k: tuple(v.shape) if shapes else v for k, v in model.state_dict().items() if k in names}
 
 
 def random_weights(cls, *args, seed=0, **kwargs):

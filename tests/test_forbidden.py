@@ -46,20 +46,47 @@ SUBMISSIONS = {
         "        from .attention import F  # the attention stand-in's own torch.nn.functional\n"
         "        bias = None if mask is None else (mask == 0).to(query.dtype) * -1e9\n"
         "        out = F.scaled_dot_product_attention(query, key, value, attn_mask=bias)")),
+    # the module in training mode runs ordinary operators: seen by the forward hook
+    "multi_head_module": ("multi_head.py", REF["multi_head.py"].replace(
+        "        query = self.split_heads(self.query_linear(x))  # (B, h, L, d)\n",
+        "        shortcut = nn.MultiheadAttention(self.hidden_size, self.head_num, batch_first=True).train()\n"
+        "        return shortcut(x, x, x)[0]\n"
+        "        query = self.split_heads(self.query_linear(x))  # (B, h, L, d)\n")),
+    # runs no operator of its own: seen by the function mode
+    "multi_head_function": ("multi_head.py", REF["multi_head.py"].replace(
+        "        query = self.split_heads(self.query_linear(x))  # (B, h, L, d)\n",
+        "        t = x.transpose(0, 1)\n"
+        "        w = torch.cat([self.query_linear.weight, self.key_linear.weight, self.value_linear.weight])\n"
+        "        b = torch.cat([self.query_linear.bias, self.key_linear.bias, self.value_linear.bias])\n"
+        "        out, _ = torch.nn.functional.multi_head_attention_forward(\n"
+        "            t, t, t, self.hidden_size, self.head_num, w, b, None, None, False, 0.0,\n"
+        "            self.output_linear.weight, self.output_linear.bias, training=False, need_weights=False)\n"
+        "        return out.transpose(0, 1)\n"
+        "        query = self.split_heads(self.query_linear(x))  # (B, h, L, d)\n").replace(
+        "from torch import nn\n", "import torch\nfrom torch import nn\n", 1)),
     "layer_norm_aten": ("transformer_block.py", REF["transformer_block.py"] + "\n\ndef _forward(self, x):\n"
                         "    return torch.ops.aten.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)\n\n\n"
                         "LayerNorm.forward = _forward\n"),
 }
 # Watched (getattr), and its attention comes from the stand-in, which uses F.scaled_dot_product_attention.
 HONEST = {"watched_but_honest": ("multi_head.py", REF["multi_head.py"].replace(
-    "out, _ = self.attention(query,", 'out, _ = getattr(self, "attention")(query,'))}
+    "out, _ = self.attention(query,", 'out, _ = getattr(self, "attention")(query,')),
+    # a forbidden name that never runs when graded: a self-test under __main__ and a helper nobody calls
+    "forbidden_name_never_run": ("attention.py", REF["attention.py"] + (
+        "\n\ndef _fused(query, key, value):\n"
+        "    return torch.nn.functional.scaled_dot_product_attention(query, key, value)\n\n\n"
+        "if __name__ == \"__main__\":\n"
+        "    q = torch.randn(2, 3, 4)\n"
+        "    assert torch.allclose(Attention()(q, q, q)[0], _fused(q, q, q), atol=1e-6)\n"))}
 EXPECTED = {  # what each submission is told on the exercise it loses
-    "attention_source": "uses torch.nn.functional.scaled_dot_product_attention, which this exercise forbids",
+    "attention_source": "uses scaled_dot_product_attention (torch.ops.aten.",
     "attention_aten": "uses scaled_dot_product_attention (torch.ops.aten.",
     "attention_getattr": "uses scaled_dot_product_attention (torch.ops.aten.",
     "attention_utf7": "attention.py declares the encoding utf-7: only UTF-8 is accepted",
     "multi_head_aten": "uses scaled_dot_product_attention (torch.ops.aten.",
     "multi_head_shim_alias": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "multi_head_module": "uses MultiheadAttention (torch.nn), which this exercise forbids",
+    "multi_head_function": "uses multi_head_attention_forward (torch.nn.functional), which this exercise forbids",
     "layer_norm_aten": "uses layer_norm (torch.ops.aten.native_layer_norm), which this exercise forbids",
 }
 
@@ -68,7 +95,8 @@ def test_the_dodges_get_past_the_source_check():
     """Otherwise these submissions would prove nothing about the checks behind it."""
     for name, (file, text) in SUBMISSIONS.items():
         seen = text.encode("utf-8").decode("utf-8")
-        assert name == "attention_source" or shortcuts(BY_ID[file[:-3]], seen) == [], name
+        assert name in ("attention_source", "multi_head_module", "multi_head_function") \
+            or shortcuts(BY_ID[file[:-3]], seen) == [], name
     hidden = SUBMISSIONS["attention_utf7"][1].encode("utf-8").decode("utf-7")
     assert "\n        return torch.nn.functional.scaled_dot_product_attention(query" in hidden
 
@@ -76,7 +104,7 @@ def test_the_dodges_get_past_the_source_check():
 def test_honest_files_are_not_watched_and_the_dodges_are():
     """Watching makes the student's code several times slower: only files that reach torch by a
     route the source check cannot follow pay for it (see benchmarks/watch.py)."""
-    for entry in [*VARIANTS, *(m for m in MISTAKES if not shortcuts(BY_ID[m.exercise], m.source()))]:
+    for entry in (m for m in VARIANTS + MISTAKES if not shortcuts(BY_ID[m.exercise], m.source())):
         assert not watched(BY_ID[entry.exercise], entry.source()), entry.id
     for e in EXERCISES:
         assert not watched(e, REF[e.file])
@@ -97,7 +125,7 @@ def test_the_source_check_finds_names_aliases_and_strings():
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("forbidden")
     folders = {}
-    for name in ["clean", "watched_but_honest", *SUBMISSIONS]:
+    for name in ["clean", *HONEST, *SUBMISSIONS]:
         folder = root / name / "transformer"
         folder.mkdir(parents=True)
         for file, text in REF.items():
@@ -110,12 +138,17 @@ def report(tmp_path_factory):
     return dict(zip(folders, results))
 
 
-@pytest.mark.parametrize("name", ["clean", "watched_but_honest"])
+@pytest.mark.parametrize("name", ["clean", *HONEST])
 def test_honest_submissions_keep_full_marks_beside_them(report, name):
     """The shims' own F.scaled_dot_product_attention and F.layer_norm never count against a student,
-    watched or not."""
-    assert name == "clean" or watched(BY_ID["multi_head"], HONEST[name][1])
+    watched or not, and neither does a forbidden name that is never run when graded."""
     assert report[name]["score"] == 100, report[name]
+
+
+def test_a_forbidden_name_that_never_runs_is_watched_not_scored():
+    file, text = HONEST["forbidden_name_never_run"]
+    assert shortcuts(BY_ID[file[:-3]], text) == ["torch.nn.functional.scaled_dot_product_attention"]
+    assert watched(BY_ID["multi_head"], HONEST["watched_but_honest"][1])
 
 
 @pytest.mark.parametrize("name", SUBMISSIONS)

@@ -53,6 +53,29 @@ class Refuses:
     def __init__(self, n):
         if n < 1:
             raise ValueError("n must be positive")
+
+
+import torch
+from torch import nn
+
+
+class Chained(nn.Module):
+    """Two named layers, chained once more in an nn.Sequential, and a buffer no contract names."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(2, 2)
+        self.second = nn.Linear(2, 2)
+        self.chain = nn.Sequential(self.first, self.second)
+        self.register_buffer("seen", torch.full((1,), 7.0))
+
+    def forward(self, x):
+        return self.chain(x) + 0 * self.seen
+
+
+class Doubles(nn.Module):
+    def forward(self, x):
+        return 2 * x
 '''
 
 
@@ -136,3 +159,41 @@ def test_a_constant_goes_once_and_each_use_gets_its_own_copy(modules, monkeypatc
     assert [spoil(child.constant(state)) for _ in range(3)] == [3.0, 3.0, 3.0]
     assert sent == [(["value"], "call"), ([], "call"), ([], "call")]  # the weights went with the first call only
     assert torch.equal(state["w"], torch.ones(3, dtype=torch.float64))
+
+
+def contract_weights(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return {name: torch.randn(shape, generator=g, dtype=torch.float64)
+            for name, shape in [("first.weight", (2, 2)), ("first.bias", (2,)), ("second.weight", (2, 2)), ("second.bias", (2,))]}
+
+
+def test_weights_load_by_the_contracts_names_and_a_modules_own_extras_stay(modules):
+    """The contract's names are loaded; a buffer it does not name and the alias of the layers keep working."""
+    w, x = contract_weights(), torch.randn(3, 2, dtype=torch.float64)
+    expected = (x @ w["first.weight"].T + w["first.bias"]) @ w["second.weight"].T + w["second.bias"]
+    for side in modules:
+        model = probes.make(side, "Chained", state=w)
+        assert torch.allclose(model(x), expected)
+        assert probes.named_like(model, w) == {name: tuple(v.shape) for name, v in w.items()}
+        assert probes.named_like(model, ["seen"], shapes=False)["seen"].tolist() == [7.0]
+
+
+@pytest.mark.parametrize("state, message", [
+    ({"third.weight": torch.zeros(2, 2)}, "your Chained has no weight named 'third.weight' in its state_dict"),
+    ({"first.weight": torch.zeros(2, 5)}, "your Chained's first.weight has shape (2, 2), expected (2, 5)"),
+])
+def test_a_weight_the_module_lacks_or_of_another_shape_is_refused_in_one_line(modules, state, message):
+    remote, here = modules
+    with pytest.raises(StudentError) as raised:
+        probes.make(remote, "Chained", state={**contract_weights(), **state})(torch.zeros(1, 2, dtype=torch.float64))
+    assert raised.value.type == "WrongWeights" and raised.value.message.startswith(message)
+    with pytest.raises(Exception, match=message.replace("(", r"\(").replace(")", r"\)")):
+        probes.make(here, "Chained", state={**contract_weights(), **state})
+
+
+def test_a_stand_in_replaces_its_submodule_wherever_it_sits(modules):
+    """A stand-in swapped in for `first` is what forward runs, through the nn.Sequential alias too."""
+    w, x = contract_weights(), torch.randn(3, 2, dtype=torch.float64)
+    for side in modules:
+        model = probes.with_submodules(probes.make(side, "Chained", state=w), first=side.Doubles())
+        assert torch.allclose(model(x), (2 * x) @ w["second.weight"].T + w["second.bias"])

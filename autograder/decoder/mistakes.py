@@ -888,6 +888,38 @@ VARIANTS += (
       (CRF_LOG_Z, "        对数配分函数 = torch.logsumexp(alpha + self.end_transitions, dim=1)  # (B,)\n        return 对数配分函数\n")),
 )
 
+# A module may keep more than the contract names, and the grader still loads the reference's weights by
+# the contract's names; a forbidden name that is never run when graded costs nothing.
+VARIANTS += (
+    M("classifier.sequential_alias", "dropout and the linear layer chained once more in an nn.Sequential",
+      ("        self.classifier = nn.Linear(hidden_size, num_classes)\n",
+       "        self.classifier = nn.Linear(hidden_size, num_classes)\n        self.head = nn.Sequential(self.dropout, self.classifier)\n"),
+      ("        return self.classifier(self.dropout(pooled))  # (B, C)\n", "        return self.head(pooled)  # (B, C)\n")),
+    M("cross_attention.extra_buffer", "an extra registered buffer the grader's weights do not name",
+      IMPORT_TORCH, ("        self.attention = Attention()\n",
+                     "        self.attention = Attention()\n        self.register_buffer(\"head_index\", torch.arange(head_num))\n")),
+    M("gpt.causal_mask_buffer", "minGPT's causal mask: registered once as a buffer, sliced to the length in forward",
+      GPT_IMPORT_TORCH,
+      ("        self.lm_head = nn.Linear(hidden_size, vocab_size, bias=False)\n",
+       "        self.lm_head = nn.Linear(hidden_size, vocab_size, bias=False)\n"
+       "        causal = torch.tril(torch.ones(max_len, max_len, dtype=torch.bool))\n"
+       "        self.register_buffer(\"causal_mask\", causal.view(1, 1, max_len, max_len))\n"),
+      ("        mask = padding & subsequent_mask(L).to(input_ids.device).unsqueeze(1)  # (B, 1, L, L)\n",
+       "        mask = padding & self.causal_mask[:, :, :L, :L]  # (B, 1, L, L)\n")),
+    M("decoder_block.self_test_under_main", "a self-test under __main__ that runs nn.TransformerDecoderLayer beside it",
+      ("        return self.layer_norm3(x + self.dropout3(self.feed_forward(x)))  # (B, Lt, H)\n        ### END SOLUTION\n",
+       "        return self.layer_norm3(x + self.dropout3(self.feed_forward(x)))  # (B, Lt, H)\n        ### END SOLUTION\n\n\n"
+       "if __name__ == \"__main__\":\n    import torch\n    x, m = torch.randn(2, 5, 16), torch.randn(2, 7, 16)\n"
+       "    ref = nn.TransformerDecoderLayer(16, 4, 64, 0.0, activation=\"gelu\", batch_first=True).eval()\n"
+       "    print(DecoderBlock(16, 4, 0.0).eval()(x, m).shape == ref(x, m).shape)\n")),
+    M("crf.compared_with_torchcrf_under_main", "a self-test under __main__ that imports pytorch-crf (torchcrf) when installed",
+      ("            paths.append(path[::-1])\n        return paths\n        ### END SOLUTION\n",
+       "            paths.append(path[::-1])\n        return paths\n        ### END SOLUTION\n\n\n"
+       "if __name__ == \"__main__\":\n    try:\n        import torchcrf\n    except ImportError:\n        torchcrf = None\n"
+       "    if torchcrf is not None:\n        ours, ref = CRF(5), torchcrf.CRF(5, batch_first=True)\n"
+       "        e, y = torch.randn(2, 4, 5), torch.randint(5, (2, 4))\n        print(torch.allclose(ours(e, y), ref(e, y, reduction=\"none\")))\n")),
+)
+
 BY_ID = {m.id: m for m in MISTAKES + VARIANTS}
 
 

@@ -230,10 +230,12 @@ class Server:
             return getattr(target, args[1])
         if op == "setattr":
             return setattr(target, args[1], self.resolve(args[2]))
+        if op == "swap":
+            return swap_submodule(target, args[1], self.resolve(args[2]))
         if op == "build":  # target.name(*args, **kwargs), then methods called on the result: one round trip
             built = getattr(target, args[1])(*self.resolve(args[2]), **self.resolve(args[3]))
             for method, method_args, method_kwargs in args[4]:
-                getattr(built, method)(*self.resolve(method_args), **self.resolve(method_kwargs))
+                step(built, method, *self.resolve(method_args), **self.resolve(method_kwargs))
             return built
         if op == "call":
             call_args, call_kwargs = self.resolve(args[1]), self.resolve(args[2])
@@ -282,6 +284,47 @@ class Server:
             except BaseException as exc:
                 data = wire.dump_reply(("err", self.error(exc), sequence))
             wire.send(self.sock, data)
+
+
+class WrongWeights(Exception):
+    """The module has no weight of a name the contract gives, or one of another shape (its message says which)."""
+
+
+def load_weights(model, state):
+    """Load `state` (the reference's weights, by the contract's names) into `model`. A module may keep
+    more than the contract names (a mask buffer, an alias of its submodules): those keep their own
+    values. A name it lacks, or a weight of another shape, is refused with a line that says which."""
+    own = model.state_dict()
+    lacking = [name for name in state if name not in own]
+    if lacking:
+        listed = ", ".join(repr(name) for name in lacking[:3]) + (", ..." if len(lacking) > 3 else "")
+        raise WrongWeights(f"your {type(model).__name__} has no weight named {listed} in its state_dict "
+                           f"(the contract's names for its submodules and parameters)")
+    for name, value in state.items():
+        if isinstance(value, torch.Tensor) and tuple(own[name].shape) != tuple(value.shape):
+            raise WrongWeights(f"your {type(model).__name__}'s {name} has shape {tuple(own[name].shape)}, "
+                               f"expected {tuple(value.shape)}")
+    model.load_state_dict(state, strict=False)
+
+
+def swap_submodule(model, name, value):
+    """setattr(model, name, value), and value also wherever else in model's tree the old submodule sits
+    (an nn.Sequential alias of it): a stand-in must be the one forward runs."""
+    old = getattr(model, name, None)
+    setattr(model, name, value)
+    if isinstance(old, torch.nn.Module):
+        for parent in list(model.modules()):
+            for key, sub in list(parent._modules.items()):
+                if sub is old:
+                    parent._modules[key] = value
+
+
+def step(model, method, *args, **kwargs):
+    """model.method(*args, **kwargs), where method "load_weights" is load_weights(model, ...): what
+    probes.make() asks of a module it builds, the same in the student's process and the judge's."""
+    if method == "load_weights":
+        return load_weights(model, *args, **kwargs)
+    return getattr(model, method)(*args, **kwargs)
 
 
 def _fresh(value):

@@ -5,7 +5,7 @@ there costs cross_attention's points only; deterministic stand-ins for its dropo
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, kept_and_computed, make, padding_mask, randn, with_submodules
+from autograder.probes import dropout_standin, kept_and_computed, make, named_like, padding_mask, random_weights, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("decoder_block")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -42,7 +42,7 @@ def test_submodules_have_the_contract_names_and_shapes(check):
     """
     def probe(m):
         model = block(m, dropout=0.3)
-        return [sorted((k, tuple(v.shape)) for k, v in model.state_dict().items()),
+        return [named_like(model, random_weights("DecoderBlock", 8, 2, dropout=0.3)),
                 [model.dropout1.p, model.dropout2.p, model.dropout3.p]]
 
     check(probe)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from autograder.compare import Wrong
-from autograder.probes import dropout_standin, kept_and_computed, make, padding_mask, raised, randn, with_submodules
+from autograder.probes import dropout_standin, kept_and_computed, make, named_like, padding_mask, raised, random_weights, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("multi_head")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -31,7 +31,7 @@ def test_attributes_and_submodules(check, student, ref):
     got = (mha.head_num, mha.hidden_size, mha.per_head_dim)
     if got != (4, 12, 3):
         raise Wrong(f"(head_num, hidden_size, per_head_dim) is {got}, expected (4, 12, 3)")
-    check(lambda m: sorted((k, tuple(v.shape)) for k, v in m.MultiHeadedAttention(4, 12).state_dict().items()))
+    check(lambda m: named_like(m.MultiHeadedAttention(4, 12), random_weights("MultiHeadedAttention", 4, 12)))
 
 
 @pytest.mark.points(3)

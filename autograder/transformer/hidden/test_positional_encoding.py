@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from autograder.compare import fail
-from autograder.probes import randn
+from autograder.probes import make, randn
 
 pytestmark = pytest.mark.exercise("positional_encoding")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -33,13 +33,14 @@ def test_table_matches_the_formula(check):
 
 @pytest.mark.points(1)
 def test_table_is_a_buffer_not_a_parameter(check, student):
-    """pe is a registered buffer: saved in the state_dict, loaded from it, moved by .to()
-    pe 是注册的缓冲区：保存在 state_dict 中，能从中加载，并随 .to() 移动
+    """pe is a registered buffer: loaded from the state_dict, moved by .to()
+    pe 是注册的缓冲区：能从 state_dict 中加载，并随 .to() 移动
     """
     if "pe" in dict(student.PositionalEmbedding(8, 16).named_parameters()):
         fail("positional_encoding.parameter")
     # by behaviour: your state_dict loads into a fresh reference module, a table loaded into yours
-    # is the one forward returns, and .to(float64) converts it
+    # is the one forward returns, and .to(float64) converts it. A buffer kept out of the state_dict
+    # (persistent=False) is a buffer too: it is made again with the module, and set directly.
     check(round_trip)
     doubled = {"pe": reference_module().pe * 2}
     check(lambda m: loaded(m, doubled))
@@ -49,12 +50,18 @@ def reference_module():
     return REFERENCE.PositionalEmbedding(8, 16)
 
 
+def unsaved_buffer(module):
+    """Whether pe is a buffer left out of the module's state_dict (persistent=False)."""
+    return "pe" in dict(module.named_buffers()) and "pe" not in module.state_dict()
+
+
 def round_trip(m):
-    """Whether the module's state_dict loads into a fresh reference module, and what that one returns then."""
-    state = dict(m.PositionalEmbedding(8, 16).state_dict())
+    """Whether the module's table loads into a fresh reference module, and what that one returns then."""
+    module = m.PositionalEmbedding(8, 16)
+    state = {"pe": module.pe} if unsaved_buffer(module) else dict(module.state_dict())
     fresh = reference_module()
-    try:
-        fresh.load_state_dict({k: v * 3 if isinstance(v, torch.Tensor) else v for k, v in state.items()})
+    try:  # by the reference's names: yours may keep more (a div_term buffer)
+        fresh.load_state_dict({k: v * 3 if isinstance(v, torch.Tensor) else v for k, v in state.items() if k in fresh.state_dict()})
     except RuntimeError as exc:
         return f"it does not load: {str(exc).splitlines()[0]}"
     return fresh(randn(1, 5, 8))
@@ -62,7 +69,10 @@ def round_trip(m):
 
 def loaded(m, state):
     pe = m.PositionalEmbedding(8, 16)
-    pe.load_state_dict(state)
+    if unsaved_buffer(pe):
+        pe.pe = state["pe"]  # assigning a registered buffer's name sets the buffer
+    else:
+        pe = make(m, "PositionalEmbedding", 8, 16, state=state, double=False)
     pe.to(torch.float64)
     out = pe(randn(1, 5, 8))
     return str(out.dtype), out

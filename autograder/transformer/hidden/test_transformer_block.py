@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.probes import (dropout_standin, kept_and_computed, layer_norm_standin, make, padding_mask, random_weights,
+from autograder.probes import (dropout_standin, kept_and_computed, layer_norm_standin, make, named_like, padding_mask, random_weights,
                                randn, with_submodules)
 
 pytestmark = pytest.mark.exercise("transformer_block")
@@ -17,8 +17,9 @@ def test_layer_norm_has_weight_ones_and_bias_zeros(check):
     """LayerNorm's parameters weight (ones) and bias (zeros), shape (H,)
     层归一化的参数 weight（全 1）和 bias（全 0），形状为 (H,)
     """
-    check(lambda m: sorted(m.LayerNorm(8).state_dict()))
-    check(lambda m: m.LayerNorm(8).state_dict())
+    names = random_weights("LayerNorm", 8)
+    check(lambda m: sorted(named_like(m.LayerNorm(8), names)))
+    check(lambda m: named_like(m.LayerNorm(8), names, shapes=False))
 
 
 @pytest.mark.points(4)
