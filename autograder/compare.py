@@ -135,7 +135,7 @@ def _excerpt(where, x, y, expected_word="expected", axes=None):
     label = names[-1] if names else "index"
     cells = lambda t: " ".join(f"{t[row + (c,)].item():>12.7g}" for c in columns)
     return (f"{line}\n{label:>10} " + " ".join(f"{c:>12}" for c in columns)
-            + f"\n{'yours':>10} {cells(x)}\n{expected_word.split()[-1]:>10} {cells(y)}")
+            + f"\n{'yours':>10} {cells(x)}\n{'expected':>10} {cells(y)}")
 
 
 def diagnose_error(exercise, exc):
@@ -266,7 +266,7 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, 
             PASSED.setdefault(key, []).append((probe, atol, rtol))
         return yours
     if _changes_between_runs(probe, student, yours, atol, rtol):
-        raise Wrong(RANDOM, certain=True)
+        raise Wrong(RANDOM, _random_candidates(probe, exercise, atol, rtol))
     if axes:
         gap = difference(yours, want, atol, rtol, axes)
     raise Wrong(said(gap), candidates(probe, exercise, want, yours, atol=atol, rtol=rtol))
@@ -274,8 +274,42 @@ def expect(probe, student, reference, exercise, atol=ATOL, rtol=RTOL, key=None, 
 
 # Every check's answer is deterministic (eval mode, or deterministic stand-ins for dropout): one that
 # changes between two runs on the same input can only come from randomness left on.
-RANDOM = ("your output changes from one run to the next on the same input, where it must not (eval mode, or no"
-          " dropout): a dropout stays on; use the module's own dropout (self.dropout), which eval() turns off")
+RANDOM = ("your output changes from one run to the next on the same input, where it must not (eval mode, or dropout 0):"
+          " some randomness stays on, such as F.dropout without training=self.training, or a dropout or sub-module"
+          " built without this module's dropout argument")
+
+
+def _random_candidates(probe, exercise, atol, rtol):
+    """The catalogued mistakes of `exercise` whose patch also changes from run to run on this check (a
+    sub-module built without the dropout argument): resolve() names one where another check tells which."""
+    found = []
+    catalog = _catalog()
+    for m in catalog.for_exercise(exercise):
+        if m.patch and _varies(probe, catalog.mutant(m), atol, rtol):
+            found.append(m.id)
+    return tuple(found)
+
+
+_VARIES = {}
+
+
+def _varies(probe, module, atol, rtol):
+    """Whether two runs of probe on a catalogued mutant disagree (once per probe, captured values and mutant)."""
+    closure = probe.__closure__ or ()
+    cells = tuple(_freeze(c.cell_contents) for c in closure)
+    key = (probe.__code__, module.__name__, cells)
+    if key in _VARIES:
+        return _VARIES[key]
+    try:
+        with _inputs_restored(probe):
+            first = _detached(probe(module))
+        with _inputs_restored(probe):
+            varies = difference(first, _detached(probe(module)), atol, rtol) is not None
+    except Exception:  # noqa: BLE001 (a mutant that raises here is not this mistake)
+        varies = False
+    if not any(f is None and c.cell_contents is not None for f, c in zip(cells, closure)):
+        _VARIES[key] = varies
+    return varies
 
 
 def _changes_between_runs(probe, student, yours, atol, rtol):
@@ -313,8 +347,10 @@ def resolve(records):
         if not failed:
             continue
         common = set.intersection(*(set(r.get("candidates") or ()) for r in failed))
-        chosen = next((m for m in _catalog().for_exercise(key[1])
-                       if m.id in common and _explains_passed(m.id, key[1], passed)), None)
+        eligible = (m for m in _catalog().for_exercise(key[1]) if m.id in common and _explains_passed(m.id, key[1], passed))
+        chosen = next(eligible, None)
+        if any(r["message"] == RANDOM for r in failed) and next(eligible, None) is not None:
+            chosen = None  # randomness alone fits several mistakes: named only where the other checks tell which
         if chosen is not None:
             for r in failed:
                 r["message"] = chosen.sentence

@@ -204,6 +204,19 @@ def dropout_standin(bound):
     return standin
 
 
+def dropout_rates(model, names):
+    """{"name.p": p} for the dropout modules at the dotted `names` in model ("feed_forward.dropout",
+    "blocks.0.dropout1"): the contract builds each with the module's dropout argument, its own ones and
+    those of the sub-modules it builds. (Run in eval mode a fixed rate shows nowhere else.)"""
+    rates = {}
+    for name in names:
+        found = model
+        for part in name.split("."):
+            found = found[int(part)] if part.isdigit() else getattr(found, part)
+        rates[f"{name}.p"] = found.p
+    return rates
+
+
 def layer_norm_standin(hidden_size, length, weight, bias, eps=1e-5):
     """A correct LayerNorm over the last axis of (B, length, hidden_size), built from torch modules only
     (InstanceNorm1d normalises each row over H, a diagonal Linear scales and shifts): the block's wiring

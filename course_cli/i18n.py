@@ -30,10 +30,11 @@ PHRASES = {
     "your output": "你的输出",
     "lr_lambda gives no schedule that changes from step to step, so get_scheduler cannot be checked":
         "lr_lambda 没有任何一种调度会随步数变化，因此无法检查 get_scheduler",
-    ("your output changes from one run to the next on the same input, where it must not (eval mode, or no"
-     " dropout): a dropout stays on; use the module's own dropout (self.dropout), which eval() turns off"):
-        "同样的输入，你的输出每次运行都不一样，而这里不应如此（评估模式，或没有 dropout）：有 dropout 一直开着；"
-        "请使用模块自己的 dropout（self.dropout），eval() 会把它关掉",
+    ("your output changes from one run to the next on the same input, where it must not (eval mode, or dropout 0):"
+     " some randomness stays on, such as F.dropout without training=self.training, or a dropout or sub-module"
+     " built without this module's dropout argument"):
+        "同样的输入，你的输出每次运行都不一样，而这里不应如此（评估模式，或 dropout 为 0）：有随机性一直开着，"
+        "例如 F.dropout 没有传 training=self.training，或者某个 dropout 或子模块没有用本模块的 dropout 参数构建",
     "your code ended the process running it (sys.exit, os._exit or a crash)":
         "你的代码结束了运行它的进程（sys.exit、os._exit 或程序崩溃）",
 }
@@ -88,7 +89,8 @@ TEMPLATES = (
 
 # Words inside a line's values: axis names of an index, and the rows under an excerpt.
 WORDS = {"example": "样本", "head": "头", "query": "query", "column": "列", "position": "位置", "feature": "特征",
-         "batch": "批次", "real token": "真实词", "point": "点", "index": "下标", "yours": "你的", "expected": "正确值"}
+         "batch": "批次", "real token": "真实词", "point": "点", "index": "下标", "yours": "你的", "expected": "正确值",
+         "token": "词"}
 
 
 FIELDS = {"error": r".+",  # greedy: a message holding "(", even "(x, line 2, in y)", stays whole (the where is the last group)

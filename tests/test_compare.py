@@ -103,3 +103,10 @@ def test_other_keys_or_nesting_with_the_same_values_is_a_difference():
     assert compare.difference({**same, "eps": 1e-5}, same) == "your result has 'eps', which is not expected"
     assert compare.difference({1: 0.0, "1": 0.0}, {1: 0.0, "1": 0.0}) is None  # keys of mixed types
     assert compare.difference([[1, 2], [3]], [[1], [2, 3]]) is not None
+
+
+def test_a_value_of_the_wrong_dtype_is_shown_above_the_expected_row():
+    yours, expected = torch.ones(1, 4, dtype=torch.long), torch.tensor([[True, False, False, False]])
+    first, header, mine, theirs = compare.difference(yours, expected).split("\n")
+    assert first.startswith("at [0, 1]: yours 1, a torch.bool tensor equal to 0")
+    assert mine.split() == ["yours", "1", "1", "1", "1"] and theirs.split() == ["expected", "1", "0", "0", "0"]

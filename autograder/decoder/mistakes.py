@@ -354,7 +354,9 @@ MISTAKES += (
       (TARGET_CAUSAL, "    causal = subsequent_mask(target_ids.size(1)).to(target_ids.device).transpose(1, 2)  # (1, Lt, Lt)\n")),
     M("seq2seq.target_masks_added", "make_target_mask adds the padding and causal masks: where only one allows a key the sum is 1, which does not block; combine them with & (a bool tensor)",
       (TARGET_RETURN, "    return padding.long() + causal.unsqueeze(1).long()  # (B, 1, Lt, Lt)\n")),
-    M("seq2seq.target_padding_over_queries", "make_target_mask puts the padding on the query axis, so it blocks padded queries instead of padded keys: padding is (B, 1, 1, Lt), on the last axis",
+    M("seq2seq.target_masks_or", "make_target_mask combines the padding and causal masks with | (or): a key either one allows is kept; combine them with &, so that a key must pass both",
+      (TARGET_RETURN, "    return padding | causal.unsqueeze(1)  # (B, 1, Lt, Lt)\n")),
+    M("seq2seq.target_padding_over_queries", "make_target_mask blocks every key of a padded query (padding on the query axis): put the padding on the key axis only, (B, 1, 1, Lt), so that a padded query still sees the real keys before it",
       (TARGET_PADDING, "    padding = (target_ids != 0).unsqueeze(1).unsqueeze(3)  # (B, 1, Lt, 1)\n")),
     M("seq2seq.encode_returns_first_layer", "encode returns after the first encoder block (the return is inside the loop); run every block, then return the last one's output",
       (ENCODE_LOOP, "            x = block(x, mask)  # (B, Ls, H)\n            return x\n")),
@@ -418,7 +420,8 @@ ZH.update({
     "seq2seq.target_mask_hides_self": "make_target_mask 的因果部分写成了 j < i，每个位置都看不到它自己；query i 应能看到 j <= i 的 key（torch.tril，diagonal 为 0）",
     "seq2seq.target_mask_transposed": "make_target_mask 的因果部分被转置了（j >= i），每个 query 都看到了未来；query i 只能看到 j <= i 的 key",
     "seq2seq.target_masks_added": "make_target_mask 把填充掩码和因果掩码相加了：只有一个允许的位置和为 1，而 1 不会屏蔽；请用 & 组合它们（得到布尔张量）",
-    "seq2seq.target_padding_over_queries": "make_target_mask 把填充放在了 query 维上，屏蔽的是填充的 query 而不是填充的 key：padding 的形状应为 (B, 1, 1, Lt)，放在最后一维",
+    "seq2seq.target_masks_or": "make_target_mask 用 |（或）组合了填充掩码和因果掩码：任一个允许的 key 都被保留；请用 & 组合它们，key 必须两者都允许",
+    "seq2seq.target_padding_over_queries": "make_target_mask 屏蔽了填充 query 的所有 key（填充放在了 query 维上）：填充只应放在 key 维上，形状 (B, 1, 1, Lt)，这样填充的 query 仍能看到它之前的真实 key",
     "seq2seq.encode_returns_first_layer": "encode 在第一个编码器块之后就返回了（return 写在了循环里面）；应跑完所有块，再返回最后一块的输出",
     "seq2seq.encode_without_mask": "编码器块没有拿到掩码，源序列的真实词会关注到填充位置；请把 make_source_mask(source_ids) 传给每个块",
     "seq2seq.encode_without_positions": "encode 没有加上位置编码：x = dropout(source_embedding(ids) + position_embedding(ids))",
@@ -473,7 +476,7 @@ GPT_IMPORT_TORCH = ("import torch.nn.functional as F\n", "import torch\nimport t
 MISTAKES += (
     M("gpt.not_tied", "lm_head is not tied to the token embedding: it has a weight of its own; share the Parameter: self.lm_head.weight = self.token_embedding.weight",
       (TIE, "        pass\n")),
-    M("gpt.tied_by_copying_values", "lm_head's weight is a copy of the token embedding's values: the two tables drift apart in training; share the Parameter itself: self.lm_head.weight = self.token_embedding.weight",
+    M("gpt.tied_by_copying_values", "lm_head's weight is a Parameter of its own (a copy of the embedding's values, or nn.Parameter(...) around them, which .to() or .double() separates): the two tables drift apart in training; share the Parameter itself: self.lm_head.weight = self.token_embedding.weight",
       (TIE, "        self.lm_head.weight = nn.Parameter(self.token_embedding.weight.detach().clone())\n")),
     M("gpt.mask_forgets_padding", "the mask is only the causal mask: it must also block the padded keys (input id 0), padding & causal, of shape (B, 1, L, L)",
       (GPT_MASK, "        mask = subsequent_mask(L).to(input_ids.device).unsqueeze(1)  # (1, 1, L, L)\n")),
@@ -485,9 +488,9 @@ MISTAKES += (
       (GPT_MASK, "        mask = padding & subsequent_mask(L).to(input_ids.device).transpose(1, 2).unsqueeze(1)  # (B, 1, L, L)\n")),
     M("gpt.causal_inverted", "the causal mask is inverted: torch.triu(..., diagonal=1) marks the future keys, but a True entry keeps a key; keep j <= i: subsequent_mask(L), or ~torch.triu(..., diagonal=1)",
       GPT_IMPORT_TORCH, (GPT_MASK, "        mask = padding & torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)  # (B, 1, L, L)\n")),
-    M("gpt.masks_added", "the padding and causal masks are added: where only one allows a key the sum is 1, which does not block; combine them with &",
+    M("gpt.masks_added", "the padding and causal masks are combined so that a key either one allows is kept (added, or |): a key must pass both; combine them with &",
       (GPT_MASK, "        mask = padding.long() + subsequent_mask(L).to(input_ids.device).unsqueeze(1).long()  # (B, 1, L, L)\n")),
-    M("gpt.padding_over_queries", "the padding mask is on the query axis, so it blocks padded queries instead of padded keys: padding is (B, 1, 1, L), on the last axis",
+    M("gpt.padding_over_queries", "the mask blocks every key of a padded query (padding on the query axis): put the padding on the key axis only, (B, 1, 1, L), so that a padded query still sees the real keys before it",
       (GPT_PADDING, "        padding = (input_ids != 0).unsqueeze(1).unsqueeze(3)  # (B, 1, L, 1)\n")),
     M("gpt.mask_without_head_axis", "the mask is (B, L, L), without an axis for the heads, so example b's mask lands on head b; make it (B, 1, L, L)",
       (GPT_PADDING, "        padding = (input_ids != 0).unsqueeze(1)  # (B, 1, L)\n"),
@@ -527,14 +530,14 @@ MISTAKES += (
 )
 ZH.update({
     "gpt.not_tied": "lm_head 没有与词嵌入共享权重：它有自己单独的 weight；请共享同一个 Parameter：self.lm_head.weight = self.token_embedding.weight",
-    "gpt.tied_by_copying_values": "lm_head 的权重只是词嵌入数值的一份拷贝：训练中两张表会各自变化；请共享 Parameter 本身：self.lm_head.weight = self.token_embedding.weight",
+    "gpt.tied_by_copying_values": "lm_head 的权重是一个独立的 Parameter（词嵌入数值的拷贝，或用 nn.Parameter(...) 包住这些数值，.to() 或 .double() 之后就会分开）：训练中两张表会各自变化；请共享 Parameter 本身：self.lm_head.weight = self.token_embedding.weight",
     "gpt.mask_forgets_padding": "掩码只有因果掩码：它还必须屏蔽填充的 key（input id 为 0），即 padding & causal，形状 (B, 1, L, L)",
     "gpt.mask_not_causal": "掩码只有填充掩码，每个位置都能看到它之后的词；请与因果掩码组合：padding & subsequent_mask(L)",
     "gpt.causal_hides_self": "因果掩码写成了 j < i，每个位置都看不到它自己；query i 应能看到 j <= i 的 key（subsequent_mask，或 diagonal 为 0 的 torch.tril）",
     "gpt.causal_transposed": "因果掩码被转置了（j >= i），每个 query 都看到了未来；query i 只能看到 j <= i 的 key",
     "gpt.causal_inverted": "因果掩码反了：torch.triu(..., diagonal=1) 标出的是未来的 key，而值为 True 的 key 是被保留的；应保留 j <= i：subsequent_mask(L)，或 ~torch.triu(..., diagonal=1)",
-    "gpt.masks_added": "把填充掩码和因果掩码相加了：只有一个允许的位置和为 1，而 1 不会屏蔽；请用 & 组合它们",
-    "gpt.padding_over_queries": "填充掩码放在了 query 维上，屏蔽的是填充的 query 而不是填充的 key：padding 的形状应为 (B, 1, 1, L)，放在最后一维",
+    "gpt.masks_added": "填充掩码和因果掩码的组合方式让任一个允许的 key 都被保留（相加，或用 |）：key 必须两者都允许；请用 & 组合它们",
+    "gpt.padding_over_queries": "掩码屏蔽了填充 query 的所有 key（填充放在了 query 维上）：填充只应放在 key 维上，形状 (B, 1, 1, L)，这样填充的 query 仍能看到它之前的真实 key",
     "gpt.mask_without_head_axis": "掩码的形状是 (B, L, L)，缺少头的维度，于是第 b 个样本的掩码落到了第 b 个头上；应为 (B, 1, L, L)",
     "gpt.no_positions": "没有加上位置编码：x = dropout(token_embedding(ids) + position_embedding(ids))",
     "gpt.no_embedding_dropout": "嵌入上从未使用 self.dropout：x = dropout(token_embedding(ids) + position_embedding(ids))",
@@ -887,6 +890,39 @@ VARIANTS += (
     M("crf.chinese_identifiers", "the lecture's names, in Chinese",
       (CRF_LOG_Z, "        对数配分函数 = torch.logsumexp(alpha + self.end_transitions, dim=1)  # (B,)\n        return 对数配分函数\n")),
 )
+
+# Dropouts built with a fixed rate, or sub-modules built without the dropout argument: eval mode hides
+# them, the rate checks show them.
+FIXED = "self.dropout ignores the dropout argument: build it as nn.Dropout(dropout), not with a fixed rate"
+FIXED_ZH = "self.dropout 忽略了 dropout 参数：应写成 nn.Dropout(dropout)，而不是固定的比率"
+MISTAKES += (
+    M("classifier.dropout_rate_fixed", FIXED, ("self.dropout = nn.Dropout(dropout)", "self.dropout = nn.Dropout(0.1)")),
+    M("cross_attention.dropout_rate_fixed", FIXED, ("self.dropout = nn.Dropout(dropout)", "self.dropout = nn.Dropout(0.1)")),
+    M("decoder_block.self_attention_without_dropout", "self_attention is built without the block's dropout: MultiHeadedAttention(head_num, hidden_size, dropout)",
+      ("MultiHeadedAttention(head_num, hidden_size, dropout)", "MultiHeadedAttention(head_num, hidden_size)")),
+    M("seq2seq.decoder_blocks_without_dropout", "the decoder blocks are built without the model's dropout: DecoderBlock(hidden_size, head_num, dropout)",
+      ("DecoderBlock(hidden_size, head_num, dropout)", "DecoderBlock(hidden_size, head_num)")),
+    M("gpt.dropout_rate_fixed", FIXED, ("self.dropout = nn.Dropout(dropout)", "self.dropout = nn.Dropout(0.1)")),
+    M("gpt.blocks_without_dropout", "the blocks are built without the model's dropout: TransformerBlock(hidden_size, head_num, dropout)",
+      ("TransformerBlock(hidden_size, head_num, dropout)", "TransformerBlock(hidden_size, head_num)")),
+)
+ZH.update({
+    "classifier.dropout_rate_fixed": FIXED_ZH,
+    "cross_attention.dropout_rate_fixed": FIXED_ZH,
+    "decoder_block.self_attention_without_dropout": "构建 self_attention 时没有传入块的 dropout：MultiHeadedAttention(head_num, hidden_size, dropout)",
+    "seq2seq.decoder_blocks_without_dropout": "构建解码器块时没有传入模型的 dropout：DecoderBlock(hidden_size, head_num, dropout)",
+    "gpt.dropout_rate_fixed": FIXED_ZH,
+    "gpt.blocks_without_dropout": "构建各个块时没有传入模型的 dropout：TransformerBlock(hidden_size, head_num, dropout)",
+})
+
+MISTAKES += (
+    M("crf.decode_returns_tensors", "decode returns tensors for the tags; return plain ints (int(t), or .tolist()), as torchcrf's decode does",
+      ("path = [int(best[b].argmax())]", "path = [best[b].argmax()]"), ("path.append(int(step_from[b, path[-1]]))", "path.append(step_from[b, path[-1]])")),
+    M("gpt.max_len_not_kept", "self.max_len is not the max_len passed in: keep it, self.max_len = max_len (generate crops to it)",
+      ("        self.max_len = max_len\n", "        self.max_len = 512\n")),
+)
+ZH["crf.decode_returns_tensors"] = "decode 返回的标签是张量；应返回普通的 int（int(t) 或 .tolist()），与 torchcrf 的 decode 一致"
+ZH["gpt.max_len_not_kept"] = "self.max_len 不是传入的 max_len：请保存它，self.max_len = max_len（generate 按它截断）"
 
 # A module may keep more than the contract names, and the grader still loads the reference's weights by
 # the contract's names; a forbidden name that is never run when graded costs nothing.

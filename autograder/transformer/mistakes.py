@@ -512,6 +512,38 @@ VARIANTS += (
       ("scores = query @ key.transpose(-2, -1) / math.sqrt(dk)", "scores = (query / math.sqrt(dk)) @ key.transpose(-2, -1)")),
 )
 
+# Dropouts built with a fixed rate, or sub-modules built without the dropout argument: eval mode hides
+# them, the rate checks show them.
+FIXED = "ignores the dropout argument: build it as nn.Dropout(dropout), not with a fixed rate"
+FIXED_ZH = "忽略了 dropout 参数：应写成 nn.Dropout(dropout)，而不是固定的比率"
+MISTAKES += (
+    M("multi_head.dropout_rate_fixed", "self.dropout " + FIXED,
+      ("self.dropout = nn.Dropout(dropout)", "self.dropout = nn.Dropout(0.1)")),
+    M("feed_forward.dropout_rate_fixed", "self.dropout " + FIXED,
+      ("self.dropout = nn.Dropout(dropout)", "self.dropout = nn.Dropout(0.1)")),
+    M("transformer_block.dropout_rate_fixed", "dropout1 and dropout2 ignore the dropout argument: build them as nn.Dropout(dropout), not with a fixed rate",
+      ("self.dropout1 = nn.Dropout(dropout)", "self.dropout1 = nn.Dropout(0.1)"), ("self.dropout2 = nn.Dropout(dropout)", "self.dropout2 = nn.Dropout(0.1)")),
+    M("transformer_block.attention_without_dropout", "multi_head_attention is built without the block's dropout: MultiHeadedAttention(head_num, hidden_size, dropout)",
+      ("MultiHeadedAttention(head_num, hidden_size, dropout)", "MultiHeadedAttention(head_num, hidden_size)")),
+    M("transformer_block.feed_forward_without_dropout", "feed_forward is built without the block's dropout: FeedForward(hidden_size, dropout)",
+      ("FeedForward(hidden_size, dropout)", "FeedForward(hidden_size)")),
+)
+ZH.update({
+    "multi_head.dropout_rate_fixed": "self.dropout " + FIXED_ZH,
+    "feed_forward.dropout_rate_fixed": "self.dropout " + FIXED_ZH,
+    "transformer_block.dropout_rate_fixed": "dropout1 和 dropout2 忽略了 dropout 参数：应写成 nn.Dropout(dropout)，而不是固定的比率",
+    "transformer_block.attention_without_dropout": "构建 multi_head_attention 时没有传入块的 dropout：MultiHeadedAttention(head_num, hidden_size, dropout)",
+    "transformer_block.feed_forward_without_dropout": "构建 feed_forward 时没有传入块的 dropout：FeedForward(hidden_size, dropout)",
+})
+
+MISTAKES += (
+    M("warmup.noam_refuses_warmup_beyond_total", "noam raises ValueError when warmup_steps > total_steps; that limit is for linear and cosine only: noam does not use total_steps",
+      ('    if schedule == "noam":\n        if warmup_steps < 1:',
+       '    if warmup_steps > total_steps:\n        raise ValueError("warmup_steps must not exceed total_steps")\n'
+       '    if schedule == "noam":\n        if warmup_steps < 1:'), error=r"ValueError"),
+)
+ZH["warmup.noam_refuses_warmup_beyond_total"] = "warmup_steps > total_steps 时 noam 抛出了 ValueError；这个限制只适用于 linear 和 cosine：noam 不使用 total_steps"
+
 # A module may keep more than the contract names, or keep it otherwise, and the grader still loads the
 # reference's weights by the contract's names; a forbidden name that is never run when graded costs nothing.
 VARIANTS += (

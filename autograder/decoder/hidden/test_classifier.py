@@ -4,7 +4,7 @@ from functools import lru_cache
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, make, named_like, raised, randomized, sibling, with_submodules
+from autograder.probes import dropout_rates, dropout_standin, make, named_like, raised, randomized, sibling, with_submodules
 
 pytestmark = pytest.mark.exercise("classifier")
 AXES = {2: ("example", "class")}
@@ -83,6 +83,7 @@ def test_dropout_sits_before_the_classifier(check):
     """dropout on the pooled vector, before classifier, and only in training
     dropout 作用在池化后的向量上、位于 classifier 之前，且只在训练时生效
     """
+    check(lambda m: dropout_rates(classifier(m, "cls", dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     # sentences with no padding: a slip in the mean's weighting costs the mean's points, not these
     check(lambda m: classifier(m, "mean", dropout=0.5)(UNPADDED, UNPADDED_TYPES),
           fed=("dropout 0.5 in eval mode, 2 sentences with no padding", "评估模式下 dropout 为 0.5、2 个没有填充的句子"))

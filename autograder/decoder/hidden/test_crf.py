@@ -124,6 +124,7 @@ def test_viterbi_decodes_the_best_tag_sequence(check):
     check(lambda m: crf(m).decode(E), fed=("3 rows of 5 positions, 4 tags, no mask", "3 行、每行 5 个位置、4 个标签、无掩码"))
     check(lambda m: crf(m, seed=1).decode(E * 0.5), fed=("smaller emissions, where transitions weigh more", "较小的发射分数，转移分数的影响更大"))
     check(lambda m: crf(m, seed=2).decode(randn(2, 6, T, seed=3) * 0.5))
+    check(lambda m: [[type(tag).__name__ for tag in row] for row in crf(m).decode(E)], fed=("the type of each tag", "每个标签的类型"))
 
 
 @pytest.mark.points(2)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, kept_and_computed, make, named_like, padding_mask, raised_each, random_weights, randn, with_submodules
+from autograder.probes import dropout_rates, dropout_standin, kept_and_computed, make, named_like, padding_mask, raised_each, random_weights, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("cross_attention")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -89,6 +89,7 @@ def test_dropout_reaches_the_attention_weights(check):
     """dropout=self.dropout is passed to the attention, and acts only in training
     dropout=self.dropout 被传给注意力，且只在训练时生效
     """
+    check(lambda m: dropout_rates(cross(m, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     # no mask here: a slip in the mask costs the mask's points only
     check(lambda m: cross(m, dropout=0.5)(X, MEMORY),
           fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))

@@ -5,7 +5,7 @@ there costs cross_attention's points only; deterministic stand-ins for its dropo
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, kept_and_computed, make, named_like, padding_mask, random_weights, randn, with_submodules
+from autograder.probes import dropout_rates, dropout_standin, kept_and_computed, make, named_like, padding_mask, random_weights, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("decoder_block")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -99,6 +99,9 @@ def test_dropout_positions(check):
     """dropout1..3 act on each sub-layer's output, before the residual sum, and only in training
     dropout1..3 作用在各子层的输出上、残差相加之前，且只在训练时生效
     """
+    # dropout1..3's own rates are the submodules test's
+    check(lambda m: dropout_rates(block(m, dropout=0.3), ["self_attention.dropout", "cross_attention.dropout", "feed_forward.dropout"]),
+          fed=("dropout 0.3", "dropout 为 0.3"))
     # no masks here: a slip in passing them costs the masks' points only
     check(lambda m: block(m, dropout=0.5)(X, MEMORY),
           fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))  # eval mode: no dropout at all

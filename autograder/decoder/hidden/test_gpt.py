@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, make, randn, with_submodules
+from autograder.probes import dropout_rates, dropout_standin, make, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("gpt")
 AXES = {3: ("example", "position", "token"), 2: ("token", "feature")}
@@ -63,7 +63,16 @@ def own_forward(student, ref):
     return SimpleNamespace(GPT=Own, __name__="own_forward")
 
 
-@pytest.mark.points(3)
+@pytest.mark.points(1)
+def test_max_len_is_kept_for_generate(check):
+    """the attribute max_len is the max_len passed in (generate feeds the model at most its last max_len tokens)
+    属性 max_len 等于传入的 max_len（generate 最多只把最后 max_len 个词送入模型）
+    """
+    check(lambda m: [gpt(m, layers=1).max_len, m.GPT(V, hidden_size=H, layer_num=1, head_num=2, max_len=7).max_len],
+          fed=("max_len 16, then 7", "max_len 为 16，然后为 7"))
+
+
+@pytest.mark.points(2)
 def test_lm_head_weight_is_the_token_embedding_weight(check):
     """the output embedding is tied: lm_head.weight is token_embedding.weight, one Parameter
     输出层与词嵌入共享权重：lm_head.weight 就是 token_embedding.weight，同一个 Parameter
@@ -94,6 +103,7 @@ def test_embedding_dropout(check):
     """self.dropout acts on the sum of the token and position embeddings, and only in training
     self.dropout 作用在词嵌入与位置编码之和上，且只在训练时生效
     """
+    check(lambda m: dropout_rates(gpt(m, dropout=0.3, layers=1), ["dropout", "blocks.0.dropout1"]), fed=("dropout 0.3", "dropout 为 0.3"))
     check(lambda m: gpt(m, dropout=0.5, layers=1)(FULL), fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
     check(lambda m: standin(m)(FULL), fed=("a stand-in for self.dropout in training", "训练模式下替换 self.dropout 的确定性模块"))
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, make, randn, with_submodules
+from autograder.probes import dropout_rates, dropout_standin, make, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("seq2seq")
 AXES = {4: ("example", "head", "query", "key"), 3: ("example", "position", "feature")}
@@ -142,6 +142,8 @@ def test_embedding_dropout_in_decode_and_only_in_training(check, student, ref):
     """self.dropout acts on the sum of the target's token and position embeddings in decode (as in encode), and only in training
     decode 中 self.dropout 作用在目标序列的词嵌入与位置编码之和上（与 encode 相同），且只在训练时生效
     """
+    check(lambda m: dropout_rates(seq2seq(m, dropout=0.3, layers=1), ["dropout", "encoder_blocks.0.dropout1", "decoder_blocks.0.dropout1"]),
+          fed=("dropout 0.3", "dropout 为 0.3"))
     own = own_masks(student, ref)
     check(lambda m: seq2seq(m, dropout=0.5, layers=1).encode(SRC), also=own, fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
     # a deterministic stand-in for dropout shows where it is applied
@@ -154,5 +156,6 @@ def test_forward_gives_logits_from_decode_of_encode(check, student, ref):
     forward：output_layer(decode(target_ids, encode(source_ids), source_ids))，形状 (B, Lt, target_vocab)（用的是你自己的 encode 和 decode）
     """
     own = own_pieces(student, ref)
-    check(lambda m: seq2seq(m, layers=1)(SRC, TGT), also=own, fed=PADDED)
-    check(lambda m: seq2seq(m, seed=1, layers=1)(SRC[[1, 0]], TGT), also=own)
+    logits = {3: ("example", "position", "token")}  # the last axis is the target vocabulary
+    check(lambda m: seq2seq(m, layers=1)(SRC, TGT), also=own, fed=PADDED, axes=logits)
+    check(lambda m: seq2seq(m, seed=1, layers=1)(SRC[[1, 0]], TGT), also=own, axes=logits)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.probes import dropout_standin, make, named_like, random_weights, randn, with_submodules
+from autograder.probes import dropout_rates, dropout_standin, make, named_like, random_weights, randn, with_submodules
 
 pytestmark = pytest.mark.exercise("feed_forward")
 # what each axis of a result means, for the feedback (conftest's check)
@@ -43,6 +43,7 @@ def test_dropout_sits_between_activation_and_output_layer(check):
     """dropout after the activation, before output_layer, and only in training
     dropout 位于激活函数之后、output_layer 之前，且只在训练时生效
     """
+    check(lambda m: dropout_rates(make(m, "FeedForward", 8, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     check(lambda m: make(m, "FeedForward", 8, dropout=0.5)(X),
           fed=('dropout 0.5 in eval mode', '评估模式下 dropout 为 0.5'))  # eval mode: no dropout at all
     # a deterministic stand-in for dropout shows where it is applied

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.probes import (dropout_standin, kept_and_computed, layer_norm_standin, make, named_like, padding_mask, random_weights,
+from autograder.probes import (dropout_rates, dropout_standin, kept_and_computed, layer_norm_standin, make, named_like, padding_mask, random_weights,
                                randn, with_submodules)
 
 pytestmark = pytest.mark.exercise("transformer_block")
@@ -86,6 +86,8 @@ def test_block_dropout_positions(check):
     """dropout1 and dropout2 act on each sub-layer's output, before the residual sum, and only in training
     dropout1 和 dropout2 作用在各子层的输出上、残差相加之前，且只在训练时生效
     """
+    check(lambda m: dropout_rates(make(m, "TransformerBlock", 8, 2, dropout=0.3),
+                                  ["dropout1", "dropout2", "multi_head_attention.dropout", "feed_forward.dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     check(lambda m: block(m, 8, 2, 5, dropout=0.5)(X, padding_mask([5, 3], 5)),
           fed=('dropout 0.5 in eval mode', '评估模式下 dropout 为 0.5'))  # eval mode: no dropout at all
     # deterministic stand-ins for dropout1 and dropout2 show where each one is applied

@@ -44,6 +44,7 @@ def test_noam_peaks_at_one_on_step_W(check):
           fed=('W 10, T 100, steps 0 to 190', 'W 为 10、T 为 100、第 0 到 190 步'))
     check(lambda m: table(m, "noam", 4, 10, (0, 1, 3, 4, 5, 16, 400)))
     check(lambda m: table(m, "noam", 1, 1, (0, 1, 2)))
+    check(lambda m: table(m, "noam", 20, 10, (0, 1, 10, 20, 40)), fed=('W 20 greater than T 10 (noam does not use T)', 'W 为 20、大于 T 10（noam 不使用 T）'))
 
 
 # Each schedule on its own: a slip in one costs only that schedule's checks.
