@@ -10,8 +10,12 @@ submission's exercises in their order, so the working version of an exercise
 is never within the student's reach before that exercise has been graded.
 (Every sibling a file imports comes earlier: multi_head imports attention,
 transformer_block imports multi_head and feed_forward, bert imports
-transformer_block and positional_encoding, in `transformer`.) An assignment's
-given files (shipped complete) go beside every exercise, from its shims too.
+transformer_block and positional_encoding, in `transformer`.) A later
+exercise's file is a placeholder without code, and a name a stand-in lacks
+(an import of a later exercise, or of what no other exercise uses) fails with
+an ImportError that says so, in place of "No module named ...". An
+assignment's given files (shipped complete) go beside every exercise, from its
+shims too.
 """
 import os
 import stat
@@ -101,6 +105,31 @@ def _shim(assignment_id, name):
     return (parts.shims(assignment_id) / name).read_text(encoding="utf-8")
 
 
+# Appended to each stand-in and placeholder: a module __getattr__ (PEP 562) that `from .x import name` calls
+# for a name the module lacks. Private names stay AttributeErrors, for hasattr() and its kind.
+_LACKS = '''
+
+def __getattr__(name):  # the grader's: a name this {kind} lacks
+    if name.startswith("_"):
+        raise AttributeError(name)
+    raise ImportError(f"{{name}} cannot come from {file}: {why}; define it in your own file")
+'''
+EARLIER = ("it is exercise {number}, and while a later exercise is graded it is a stand-in that holds only what"
+           " later exercises use")
+LATER = ("it is exercise {number}, graded after this one, and an exercise may import only the given files and"
+         " the exercises before it")
+
+
+def _stand_in(assignment_id, exercise, graded):
+    """The file of `exercise` while `graded` (another exercise) is graded: its shim if it comes earlier, else
+    a placeholder; either answers an import of a name it lacks with a sentence that says why."""
+    if exercise.number < graded.number:
+        text, kind, why = _shim(assignment_id, exercise.file), "stand-in", EARLIER
+    else:
+        text, kind, why = f'"""Placeholder for {exercise.file}, a later exercise."""\n', "placeholder", LATER
+    return text + _LACKS.format(kind=kind, file=exercise.file, why=why.format(number=exercise.number))
+
+
 @lru_cache(maxsize=None)
 def _given(assignment_id, name):
     """A given file, as students receive it: public, so the reference's own copy."""
@@ -109,11 +138,11 @@ def _given(assignment_id, name):
 
 def package_files(exercise, source):
     """{path: text} of the package `exercise` is graded in: `source` as its file, the package's
-    __init__.py, its given files and the shims of the exercises before it."""
+    __init__.py, its given files, the shims of the exercises before it and placeholders of those after."""
     a = assignments.get(exercise.assignment)
     files = {f"{a.id}/__init__.py": _shim(a.id, "__init__.py")}
     files.update({f"{a.id}/{name}": _given(a.id, name) for name in a.given})
-    files.update({f"{a.id}/{e.file}": _shim(a.id, e.file) for e in a.exercises if e.number < exercise.number})
+    files.update({f"{a.id}/{e.file}": _stand_in(a.id, e, exercise) for e in a.exercises if e.id != exercise.id})
     files[f"{a.id}/{exercise.file}"] = source
     return files
 

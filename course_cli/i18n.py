@@ -65,6 +65,14 @@ TEMPLATES = (
     ("your code raised {error} ({file}, line {n})", "你的代码在 {file} 第 {n} 行抛出了异常 {error}"),
     ("your code raised {error}", "你的代码抛出了异常 {error}"),
     ("{file} does not parse: {error}", "{file} 有语法错误，无法解析：{error}"),
+    ("{file} cannot be imported: ImportError: {line} ({place}, line {n}, in {function})",
+     "{file} 无法导入：{line}（{place} 第 {n} 行，{function}）"),
+    ("{name} cannot come from {other}: it is exercise {number}, graded after this one, and an exercise may import only"
+     " the given files and the exercises before it; define it in your own file",
+     "{name} 不能从 {other} 导入：它是第 {number} 题，在本题之后评分，而每道题只能导入给定的文件和它之前的题；请在你自己的文件里定义它"),
+    ("{name} cannot come from {other}: it is exercise {number}, and while a later exercise is graded it is a stand-in"
+     " that holds only what later exercises use; define it in your own file",
+     "{name} 不能从 {other} 导入：它是第 {number} 题，评后面的题时它只是一个替身，只含后面的题会用到的内容；请在你自己的文件里定义它"),
     ("{file} cannot be imported: {error}", "{file} 无法导入：{error}"),
     ("uses {what}, which this exercise forbids", "使用了本题禁止的 {what}"),
     ("time limit exceeded: the exercise took longer than {s} s (an endless loop?)",

@@ -60,10 +60,11 @@ def test_a_stand_in_has_the_reference_state_and_numbers(exercise):
 @pytest.mark.parametrize("exercise", [e.id for e in TABLE.exercises])
 def test_each_reference_file_works_among_the_stand_ins(exercise):
     """What the sandbox does: the exercise's file beside layers.py and the earlier exercises' stand-ins,
-    never a later one."""
+    never a later one's (a placeholder, with no code)."""
     e = TABLE.by_id[exercise]
     files = workspace.package_files(e, (SOLUTIONS / e.file).read_text(encoding="utf-8"))
-    assert not {f"decoder/{x.file}" for x in TABLE.exercises if x.number > e.number} & files.keys()
+    for later in (x for x in TABLE.exercises if x.number > e.number):
+        assert files[f"decoder/{later.file}"].count("def ") == 1 and "class " not in files[f"decoder/{later.file}"]
     assert files["decoder/layers.py"] == (SOLUTIONS / "layers.py").read_text(encoding="utf-8")
     if exercise != "seq2seq":
         return
@@ -77,6 +78,33 @@ def test_each_reference_file_works_among_the_stand_ins(exercise):
         torch.testing.assert_close(mine(IDS, TARGET), theirs(IDS, TARGET), atol=1e-12, rtol=1e-12)
     finally:
         _forget()
+
+
+def test_the_seq2seq_stand_in_has_the_reference_masks():
+    """A later exercise may reuse them (gpt.py importing make_target_mask)."""
+    package = _package("gpt", (SOLUTIONS / "gpt.py").read_text(encoding="utf-8"))
+    try:
+        mine, theirs = importlib.import_module(f"{NAME}.seq2seq"), importlib.import_module("solutions.decoder.seq2seq")
+        for ids in (IDS, TARGET, IDS[:, :1]):
+            for helper in ("make_source_mask", "make_target_mask"):
+                assert torch.equal(getattr(mine, helper)(ids), getattr(theirs, helper)(ids)), (helper, ids)
+    finally:
+        _forget()
+
+
+@pytest.mark.parametrize("graded, line, said", [
+    ("classifier", "from .seq2seq import make_source_mask",
+     "make_source_mask cannot come from seq2seq.py: it is exercise 4, graded after this one, and an exercise may import only"
+     " the given files and the exercises before it; define it in your own file"),
+    ("generate", "from .seq2seq import Seq2Seq",
+     "Seq2Seq cannot come from seq2seq.py: it is exercise 4, and while a later exercise is graded it is a stand-in that holds"
+     " only what later exercises use; define it in your own file"),
+])
+def test_a_name_no_stand_in_holds_fails_with_a_sentence_that_says_why(graded, line, said):
+    with pytest.raises(ImportError) as raised:
+        _package(graded, line + "\n")
+    _forget()
+    assert str(raised.value) == said
 
 
 NAME = "_decoder_among_stand_ins"

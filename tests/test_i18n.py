@@ -98,3 +98,11 @@ def test_what_is_missing_from_a_result_or_a_state_dict_is_said_in_chinese():
                     "(the contract's names for its submodules and parameters)", "zh") \
         == "你的 FeedForward 的 state_dict 中没有名为 'input_layer.weight' 的权重（题目为其子模块和参数规定的名字）"
     assert localize("your LayerNorm's weight has shape (8,), expected (16,)", "zh") == "你的 LayerNorm 的 weight 形状是 (8,)，应为 (16,)"
+
+
+def test_an_import_no_stand_in_answers_is_said_in_chinese():
+    line = ("classifier.py cannot be imported: ImportError: make_source_mask cannot come from seq2seq.py: it is exercise 4,"
+            " graded after this one, and an exercise may import only the given files and the exercises before it; define it"
+            " in your own file (classifier.py, line 6, in <module>)")
+    assert localize(line, "zh") == ("classifier.py 无法导入：make_source_mask 不能从 seq2seq.py 导入：它是第 4 题，在本题之后评分，"
+                                    "而每道题只能导入给定的文件和它之前的题；请在你自己的文件里定义它（classifier.py 第 6 行，<module>）")

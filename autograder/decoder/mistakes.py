@@ -942,6 +942,12 @@ VARIANTS += (
        "        self.register_buffer(\"causal_mask\", causal.view(1, 1, max_len, max_len))\n"),
       ("        mask = padding & subsequent_mask(L).to(input_ids.device).unsqueeze(1)  # (B, 1, L, L)\n",
        "        mask = padding & self.causal_mask[:, :, :L, :L]  # (B, 1, L, L)\n")),
+    M("gpt.target_mask_from_seq2seq", "the mask from seq2seq.py's make_target_mask, exercise 4's own helper",
+      ("from .layers import PositionalEmbedding, TransformerBlock, subsequent_mask\n",
+       "from .layers import PositionalEmbedding, TransformerBlock, subsequent_mask\nfrom .seq2seq import make_target_mask\n"),
+      ("        padding = (input_ids != 0).unsqueeze(1).unsqueeze(2)  # (B, 1, 1, L)\n"
+       "        mask = padding & subsequent_mask(L).to(input_ids.device).unsqueeze(1)  # (B, 1, L, L)\n",
+       "        mask = make_target_mask(input_ids)  # (B, 1, L, L)\n")),
     M("decoder_block.self_test_under_main", "a self-test under __main__ that runs nn.TransformerDecoderLayer beside it",
       ("        return self.layer_norm3(x + self.dropout3(self.feed_forward(x)))  # (B, Lt, H)\n        ### END SOLUTION\n",
        "        return self.layer_norm3(x + self.dropout3(self.feed_forward(x)))  # (B, Lt, H)\n        ### END SOLUTION\n\n\n"

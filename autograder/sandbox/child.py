@@ -117,6 +117,7 @@ class Server:
         self.baseline = baseline
         self.entered = False
         self.package = set()  # the modules the last enter wrote (a module the student wrote and imported stays)
+        self.own = None  # the real path of the exercise's own file: where its errors are placed first
         self.watcher = watch.Watcher()
 
     def handle(self, obj):
@@ -166,6 +167,7 @@ class Server:
                 f.write(text)
         sys.path[0] = folder
         os.chdir(folder)
+        self.own = os.path.realpath(os.path.join(folder, name.replace(".", "/") + ".py"))
         self.watcher.exercise(folder, name, files, watch)
         for cached in [p for p in sys.path_importer_cache if p.startswith(folder)]:
             del sys.path_importer_cache[cached]  # the folder's listing changed
@@ -249,11 +251,14 @@ class Server:
         """{type, message, where} of the student's exception, as plain text. Its class is the student's:
         a __str__ that raises, or a name or message that is no str, must not end the conversation."""
         where = ""
-        # walk_tb, not extract_tb: no source line is read (the judge's files are not readable here)
-        for frame, lineno in reversed(list(traceback.walk_tb(exc.__traceback__))):
-            filename = frame.f_code.co_filename
-            if os.path.realpath(filename).startswith(self.workdir + os.sep):
-                where = f"{os.path.basename(filename)}, line {lineno}, in {frame.f_code.co_name}"
+        # walk_tb, not extract_tb: no source line is read (the judge's files are not readable here). The
+        # innermost line of the exercise's own file, else of its package: a stand-in's lines are not the
+        # student's (their own seq2seq.py is another file than the stand-in beside this exercise).
+        frames = [(os.path.realpath(frame.f_code.co_filename), lineno, frame.f_code.co_name)
+                  for frame, lineno in traceback.walk_tb(exc.__traceback__)]
+        for filename, lineno, function in reversed(sorted(frames, key=lambda f: f[0] == self.own)):
+            if filename.startswith(self.workdir + os.sep):
+                where = f"{os.path.basename(filename)}, line {lineno}, in {function}"
                 break
         if isinstance(exc, SyntaxError):
             where = _text(lambda: f"{os.path.basename(exc.filename)}, line {int(exc.lineno)}", where) if exc.filename else where
