@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from autograder import workspace
+from autograder.grade import grade
 from autograder.probes import randomized
 from course_core import assignments
 from tests.helpers import ROOT
@@ -133,3 +134,21 @@ def _forget():
         root = _tmp.pop()
         sys.path.remove(str(root))
         shutil.rmtree(root)
+
+
+def test_an_import_from_a_later_exercise_costs_that_exercise_only_and_says_where(tmp_path):
+    """Graded for real: the classifier importing the later seq2seq.py's helper loses the classifier, told why at
+    its own import line (not at the placeholder's); the other exercises keep full marks."""
+    folder = tmp_path / "decoder"
+    shutil.copytree(SOLUTIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (folder / "classifier.py").read_text(encoding="utf-8")
+    line = source.splitlines().index("from torch import nn") + 2
+    (folder / "classifier.py").write_text(source.replace("from torch import nn\n", "from torch import nn\nfrom .seq2seq import make_source_mask\n"),
+                                          encoding="utf-8")
+    result = grade([str(folder)], time_limit=20.0)["results"][0]["exercises"]
+    assert result["classifier"]["score"] == 0
+    assert result["classifier"]["feedback"][0] == (
+        "classifier.py cannot be imported: ImportError: make_source_mask cannot come from seq2seq.py: it is exercise 4, graded after"
+        " this one, and an exercise may import only the given files and the exercises before it; define it in your own file"
+        f" (classifier.py, line {line}, in <module>)")
+    assert all(result[e.id]["score"] == e.points for e in TABLE.exercises if e.id != "classifier")

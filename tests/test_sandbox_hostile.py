@@ -371,9 +371,9 @@ def cases(canary, submissions_root):
 
 
 def forge(reply):
-    """Code that writes `reply` on the child's socket to the judge (fd 3), framed as the child's own."""
-    return ("import os as _os, sys as _sys\n_wire = _sys.modules['autograder.sandbox.wire']\n"
-            f"_data = _wire.dump_reply({reply!r})\n_os.write(3, _wire.HEADER.pack(len(_data)) + _data)\n")
+    """Code that writes `reply` on the child's socket to the judge (fd 3), framed as the child's own and
+    numbered as the judge expects (FORGE_NUMBERED): so it reaches the judge's reading of its status."""
+    return FORGE_NUMBERED.replace("('ok', None)", repr(tuple(reply)))
 
 
 def forged_replies():
