@@ -942,6 +942,11 @@ VARIANTS += (
        "        self.register_buffer(\"causal_mask\", causal.view(1, 1, max_len, max_len))\n"),
       ("        mask = padding & subsequent_mask(L).to(input_ids.device).unsqueeze(1)  # (B, 1, L, L)\n",
        "        mask = padding & self.causal_mask[:, :, :L, :L]  # (B, 1, L, L)\n")),
+    M("gpt.loss_from_the_shorter_forward", "the loss from forward(input_ids[:, :-1]) (causal: the same logits), nll by gather, mean over kept targets",
+      ("        logits = self(input_ids)  # (B, L, V)\n        V = logits.size(-1)\n" + GPT_LOSS,
+       "        logits = self.forward(input_ids[:, :-1])  # (B, L - 1, V)\n        targets = input_ids[:, 1:]  # (B, L - 1)\n"
+       "        nll = -F.log_softmax(logits, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B, L - 1)\n"
+       "        keep = targets != 0\n        return (nll * keep).sum() / keep.sum()\n")),
     M("gpt.target_mask_from_seq2seq", "the mask from seq2seq.py's make_target_mask, exercise 4's own helper",
       ("from .layers import PositionalEmbedding, TransformerBlock, subsequent_mask\n",
        "from .layers import PositionalEmbedding, TransformerBlock, subsequent_mask\nfrom .seq2seq import make_target_mask\n"),

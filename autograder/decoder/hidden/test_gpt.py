@@ -15,6 +15,9 @@ FULL = torch.tensor([[5, 9, 3, 12, 7], [4, 4, 8, 2, 11]])
 ONE = torch.tensor([[6, 13, 2, 9, 17, 3]])
 # right padding (the usual batch of a causal LM) and a left-padded row, where the padding mask reaches real tokens
 PADDED = torch.tensor([[5, 9, 3, 12, 0, 0], [0, 0, 6, 2, 11, 13]])
+# right padding only: with left padding the first real token is predicted from a padded position, whose
+# query row is all blocked and which the contract leaves open (finite numbers only); so is its loss term
+RIGHT_PADDED = torch.tensor([[5, 9, 3, 12, 0, 0], [8, 6, 2, 11, 13, 0]])
 # three sequences (more than the heads), of 6, 3 and 2 tokens
 PADDED3 = torch.tensor([[7, 1, 15, 4, 8, 3], [9, 14, 2, 0, 0, 0], [3, 6, 0, 0, 0, 0]])
 # a new table for the tied-weight check
@@ -124,6 +127,6 @@ def test_loss_ignores_padding_and_averages_over_counted_targets(check, student, 
     有填充时的 loss：目标为 0 的位置不计入，对计入的目标取平均（用的是你自己的 forward）
     """
     own = own_forward(student, ref)
-    check(lambda m: gpt(m, layers=1).loss(PADDED), also=own,
-          fed=("a right-padded and a left-padded sequence of 4 tokens", "一个右侧填充、一个左侧填充的 4 个词的序列"))
+    check(lambda m: gpt(m, layers=1).loss(RIGHT_PADDED), also=own,
+          fed=("sequences of 4 and 5 tokens, right-padded to 6", "分别有 4 个和 5 个词的序列，右侧补齐到 6"))
     check(lambda m: gpt(m, seed=1, layers=1).loss(PADDED3[:2]), also=own, fed=("2 sequences of 6 and 3 tokens, padded to 6", "2 个序列，分别有 6 个和 3 个词，补齐到 6"))
