@@ -73,7 +73,8 @@ def difference(yours, expected, atol=ATOL, rtol=RTOL, axes=None):
             x = x.item()  # a 0-dim tensor where a number is expected is fine
         if isinstance(y, torch.Tensor):
             if not isinstance(x, torch.Tensor):
-                return f"{where or 'the result'} is a {type(x).__name__}, expected a tensor"
+                kind = x._type if isinstance(x, Remote) else type(x).__name__  # a Remote: an object left in the student's process
+                return f"{where or 'the result'} is a {kind}, expected a tensor"
             if tuple(x.shape) != tuple(y.shape):
                 return f"{where or 'the result'} has shape {tuple(x.shape)}, expected {tuple(y.shape)}"
             if x.dtype == torch.bool or y.dtype == torch.bool:
@@ -313,6 +314,10 @@ def _varies(probe, module, atol, rtol):
 
 
 def _changes_between_runs(probe, student, yours, atol, rtol):
+    """Whether a second run gives another answer. Only data (tensors, numbers, text) can tell: a module or
+    function the student's code returned is another object each run, random or not."""
+    if not all(isinstance(v, (torch.Tensor, int, float, complex, str, type(None))) for _, v in _flatten(yours)):
+        return False
     try:
         again = probe(student)
         if isinstance(student, Remote):

@@ -7,7 +7,7 @@ import torch
 
 from . import parts
 from .remote import Remote, StudentError, refs
-from .sandbox.child import step, swap_submodule
+from .sandbox.child import step, swap_submodules
 
 
 @lru_cache(maxsize=None)
@@ -89,7 +89,7 @@ def make(module, cls, *args, seed=0, train=False, randomize=True, skip=(), state
         if isinstance(module, Remote):  # the same weights, build after build: sent once an exercise
             state = module._child.constant(state)
     if state is not None:
-        then.append(("load_weights", (state,), {}))
+        then.append(("load_weights", (state, tuple(skip)), {}))
     then.append(("train", (train,), {}))
     if isinstance(module, Remote):
         return module.build(cls, args, kwargs, then)
@@ -197,9 +197,10 @@ def padding_mask(lengths, length, square=False, dtype=torch.bool):
 
 
 def dropout_standin(bound):
-    """A deterministic stand-in for a dropout module: it clamps to [-bound, bound]. Unlike real dropout
-    at p = 0 or 1 it changes every input differently, so the output shows exactly where it is applied."""
-    standin = torch.nn.Hardtanh(-bound, bound)
+    """A deterministic stand-in for a dropout module: a clamp to [-bound, bound], then softsign x / (1 + |x|).
+    Unlike real dropout at p = 0 or 1 it changes every input differently, and twice is not once, so the
+    output shows exactly where it is applied, and how often (a clamp alone hid a dropout applied twice)."""
+    standin = torch.nn.Sequential(torch.nn.Hardtanh(-bound, bound), torch.nn.Softsign())
     standin.p = 0.5  # read by code that calls F.dropout(x, self.dropout.p, ...)
     return standin
 
@@ -229,13 +230,12 @@ def layer_norm_standin(hidden_size, length, weight, bias, eps=1e-5):
 
 
 def with_submodules(model, **submodules):
-    """model, with each named submodule replaced, wherever else it sits too (an nn.Sequential alias of
-    it); on the student's side through a request."""
-    for name, value in submodules.items():
-        if isinstance(model, Remote):
-            model.swap(name, value)
-        else:
-            swap_submodule(model, name, value)
+    """model, with each named submodule replaced, wherever else the student's code keeps it too
+    (sandbox.child.swap_submodules); on the student's side through a request."""
+    if isinstance(model, Remote):
+        model.swap(submodules)
+    else:
+        swap_submodules(model, submodules)
     return model
 
 

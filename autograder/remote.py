@@ -246,10 +246,11 @@ class Remote:
         then = [(m, refs(tuple(a)), refs(dict(k))) for m, a, k in then]
         return self._child.defer("build", self._id, name, refs(tuple(args)), refs(dict(kwargs or {})), then)
 
-    def swap(self, name, value):
-        """sandbox.child.swap_submodule(self, name, value) (deferred, like a setattr)."""
-        self._attributes.pop(name, None)
-        self._child.defer("swap", self._id, name, refs(value), keep=False)
+    def swap(self, standins):
+        """sandbox.child.swap_submodules(self, standins) (deferred, like a setattr)."""
+        for name in standins:
+            self._attributes.pop(name, None)
+        self._child.defer("swap", self._id, refs(dict(standins)), keep=False)
 
     def call_returning_args(self, *args, **kwargs):
         """(result, args, kwargs) with the arguments as the call left them."""

@@ -51,9 +51,13 @@ TEMPLATES = (
     ("returned {a} values, expected {b}", "返回了 {a} 个值，应为 {b} 个"),
     ("{key} is missing from your result", "你的结果中缺少 {key}"),
     ("your result has {key}, which is not expected", "你的结果中多了 {key}，这里不应有它"),
-    ("your {cls} has no weight named {names} in its state_dict (the contract's names for its submodules and parameters)",
-     "你的 {cls} 的 state_dict 中没有名为 {names} 的权重（题目为其子模块和参数规定的名字）"),
+    ("your {cls} has no weight named {names} in its state_dict (the contract's names for its submodules and parameters,"
+     " kept as nn.Module and nn.Parameter attributes)",
+     "你的 {cls} 的 state_dict 中没有名为 {names} 的权重（题目为其子模块和参数规定的名字，须是 nn.Module 和 nn.Parameter 属性）"),
     ("your {cls}'s {name} has shape {a}, expected {b}", "你的 {cls} 的 {name} 形状是 {a}，应为 {b}"),
+    ("your {cls} has a parameter the contract does not give it: {name} (keep the contract's submodules and parameters,"
+     " as built there)", "你的 {cls} 有一个题目没有规定的参数：{name}（请按题目的规定构建子模块和参数）"),
+    ("your {cls}'s {a} and {b} are one tensor; the contract keeps them apart", "你的 {cls} 的 {a} 和 {b} 是同一个张量；题目要求它们各自独立"),
     ("{where} is a {kind}, expected a tensor", "{where} 是 {kind}，应为张量"),
     ("{where} has shape {a}, expected {b}", "{where} 的形状是 {a}，应为 {b}"),
     ("{where} contains NaN", "{where} 中含有 NaN"),

@@ -110,3 +110,9 @@ def test_a_value_of_the_wrong_dtype_is_shown_above_the_expected_row():
     first, header, mine, theirs = compare.difference(yours, expected).split("\n")
     assert first.startswith("at [0, 1]: yours 1, a torch.bool tensor equal to 0")
     assert mine.split() == ["yours", "1", "1", "1", "1"] and theirs.split() == ["expected", "1", "0", "0", "0"]
+
+
+def test_an_object_that_is_new_each_run_is_not_called_randomness():
+    """nn.GELU (the class) called on a tensor gives a new module each run: not a dropout left on."""
+    assert compare._changes_between_runs(lambda m: torch.nn.GELU(), None, torch.nn.GELU(), 1e-7, 1e-7) is False
+    assert compare._changes_between_runs(lambda m: torch.rand(3), None, torch.rand(3), 1e-7, 1e-7) is True

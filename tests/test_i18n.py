@@ -95,8 +95,8 @@ def test_what_is_missing_from_a_result_or_a_state_dict_is_said_in_chinese():
     assert localize("'bias' is missing from your result", "zh") == "你的结果中缺少 'bias'"
     assert localize("your result has 'eps', which is not expected", "zh") == "你的结果中多了 'eps'，这里不应有它"
     assert localize("your FeedForward has no weight named 'input_layer.weight' in its state_dict "
-                    "(the contract's names for its submodules and parameters)", "zh") \
-        == "你的 FeedForward 的 state_dict 中没有名为 'input_layer.weight' 的权重（题目为其子模块和参数规定的名字）"
+                    "(the contract's names for its submodules and parameters, kept as nn.Module and nn.Parameter attributes)", "zh") \
+        == "你的 FeedForward 的 state_dict 中没有名为 'input_layer.weight' 的权重（题目为其子模块和参数规定的名字，须是 nn.Module 和 nn.Parameter 属性）"
     assert localize("your LayerNorm's weight has shape (8,), expected (16,)", "zh") == "你的 LayerNorm 的 weight 形状是 (8,)，应为 (16,)"
 
 

@@ -76,6 +76,44 @@ class Chained(nn.Module):
 class Doubles(nn.Module):
     def forward(self, x):
         return 2 * x
+
+
+class Triples(nn.Module):
+    def forward(self, x):
+        return 3 * x
+
+
+class Piped(Chained):
+    """The layers kept once more in a plain tuple, run in a loop; and one module shared by two names."""
+
+    def __init__(self):
+        super().__init__()
+        self.pipe = (self.first, self.second)
+        self.gate = nn.Identity()
+        self.gate_again = self.gate
+
+    def forward(self, x):
+        for layer in self.pipe:
+            x = layer(x)
+        return self.gate_again(self.gate(x))
+
+
+class Scaled(Chained):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+
+
+class Tied(Chained):
+    def __init__(self):
+        super().__init__()
+        self.second.weight = self.first.weight
+
+
+class LongerTable(Chained):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("table", torch.arange(5.0))
 '''
 
 
@@ -178,17 +216,28 @@ def test_weights_load_by_the_contracts_names_and_a_modules_own_extras_stay(modul
         assert probes.named_like(model, ["seen"], shapes=False)["seen"].tolist() == [7.0]
 
 
-@pytest.mark.parametrize("state, message", [
-    ({"third.weight": torch.zeros(2, 2)}, "your Chained has no weight named 'third.weight' in its state_dict"),
-    ({"first.weight": torch.zeros(2, 5)}, "your Chained's first.weight has shape (2, 2), expected (2, 5)"),
+@pytest.mark.parametrize("cls, state, message", [
+    ("Chained", {"third.weight": torch.zeros(2, 2)}, "your Chained has no weight named 'third.weight' in its state_dict"),
+    ("Chained", {"first.weight": torch.zeros(2, 5)}, "your Chained's first.weight has shape (2, 2), expected (2, 5)"),
+    ("Scaled", {}, "your Scaled has a parameter the contract does not give it: scale"),
+    ("Tied", {}, "your Tied's first.weight and second.weight are one tensor; the contract keeps them apart"),
 ])
-def test_a_weight_the_module_lacks_or_of_another_shape_is_refused_in_one_line(modules, state, message):
+def test_weights_that_would_not_be_the_graders_are_refused_in_one_line(modules, cls, state, message):
+    """A name the module lacks, a parameter of another shape, one the contract does not give (it would keep
+    a random value), two names the contract keeps apart on one tensor (the second load overwrites the first)."""
     remote, here = modules
     with pytest.raises(StudentError) as raised:
-        probes.make(remote, "Chained", state={**contract_weights(), **state})(torch.zeros(1, 2, dtype=torch.float64))
+        probes.make(remote, cls, state={**contract_weights(), **state})(torch.zeros(1, 2, dtype=torch.float64))
     assert raised.value.type == "WrongWeights" and raised.value.message.startswith(message)
     with pytest.raises(Exception, match=message.replace("(", r"\(").replace(")", r"\)")):
-        probes.make(here, "Chained", state={**contract_weights(), **state})
+        probes.make(here, cls, state={**contract_weights(), **state})
+
+
+def test_a_buffer_of_another_length_keeps_its_own(modules):
+    """A table for more positions than the contract's: its answers within them are the same."""
+    for side in modules:
+        model = probes.make(side, "LongerTable", state={**contract_weights(), "table": torch.zeros(3, dtype=torch.float64)})
+        assert probes.named_like(model, ["table"], shapes=False)["table"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
 def test_a_stand_in_replaces_its_submodule_wherever_it_sits(modules):
@@ -197,3 +246,11 @@ def test_a_stand_in_replaces_its_submodule_wherever_it_sits(modules):
     for side in modules:
         model = probes.with_submodules(probes.make(side, "Chained", state=w), first=side.Doubles())
         assert torch.allclose(model(x), (2 * x) @ w["second.weight"].T + w["second.bias"])
+
+
+def test_a_stand_in_runs_where_a_plain_tuple_keeps_the_old_module_and_shared_names_keep_their_own(modules):
+    w, x = contract_weights(), torch.randn(3, 2, dtype=torch.float64)
+    for side in modules:
+        model = probes.with_submodules(probes.make(side, "Piped", state=w), first=side.Doubles(), gate=side.Doubles(),
+                                       gate_again=side.Triples())
+        assert torch.allclose(model(x), 6 * ((2 * x) @ w["second.weight"].T + w["second.bias"]))

@@ -924,6 +924,23 @@ MISTAKES += (
 ZH["crf.decode_returns_tensors"] = "decode 返回的标签是张量；应返回普通的 int（int(t) 或 .tolist()），与 torchcrf 的 decode 一致"
 ZH["gpt.max_len_not_kept"] = "self.max_len 不是传入的 max_len：请保存它，self.max_len = max_len（generate 按它截断）"
 
+MISTAKES += (
+    M("gpt.position_table_fixed_length", "the position table is built for 512 positions, not max_len: PositionalEmbedding(hidden_size, max_len)",
+      ("PositionalEmbedding(hidden_size, max_len)", "PositionalEmbedding(hidden_size, 512)")),
+)
+ZH["gpt.position_table_fixed_length"] = "位置编码表是按 512 个位置构建的，而不是 max_len：PositionalEmbedding(hidden_size, max_len)"
+
+MISTAKES += (
+    M("decoder_block.cross_residual_from_block_input", "the cross-attention's residual adds the block's input; it adds its own input, the first sub-layer's output",
+      (DB_SELF + DB_CROSS,
+       "        h = self.layer_norm1(x + self.dropout1(self.self_attention(x, target_mask)))  # (B, Lt, H)\n"
+       "        x = self.layer_norm2(x + self.dropout2(self.cross_attention(h, memory, memory_mask)))  # (B, Lt, H)\n")),
+    M("decoder_block.no_last_norm", "the feed-forward sub-layer has no LayerNorm: it is layer_norm3(x + dropout3(feed_forward(x)))",
+      (DB_FF, "        return x + self.dropout3(self.feed_forward(x))  # (B, Lt, H)\n")),
+)
+ZH["decoder_block.cross_residual_from_block_input"] = "交叉注意力的残差加的是整个块的输入；它应加上自己的输入，也就是第一个子层的输出"
+ZH["decoder_block.no_last_norm"] = "前馈子层没有层归一化：应为 layer_norm3(x + dropout3(feed_forward(x)))"
+
 # A module may keep more than the contract names, and the grader still loads the reference's weights by
 # the contract's names; a forbidden name that is never run when graded costs nothing.
 VARIANTS += (

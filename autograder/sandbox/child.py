@@ -233,7 +233,7 @@ class Server:
         if op == "setattr":
             return setattr(target, args[1], self.resolve(args[2]))
         if op == "swap":
-            return swap_submodule(target, args[1], self.resolve(args[2]))
+            return swap_submodules(target, self.resolve(args[1]))
         if op == "build":  # target.name(*args, **kwargs), then methods called on the result: one round trip
             built = getattr(target, args[1])(*self.resolve(args[2]), **self.resolve(args[3]))
             for method, method_args, method_kwargs in args[4]:
@@ -295,33 +295,60 @@ class WrongWeights(Exception):
     """The module has no weight of a name the contract gives, or one of another shape (its message says which)."""
 
 
-def load_weights(model, state):
-    """Load `state` (the reference's weights, by the contract's names) into `model`. A module may keep
-    more than the contract names (a mask buffer, an alias of its submodules): those keep their own
-    values. A name it lacks, or a weight of another shape, is refused with a line that says which."""
+def load_weights(model, state, skip=()):
+    """Load `state` (the reference's weights, by the contract's names) into `model`, but the submodules in
+    `skip` (the test puts stand-ins there). A module may keep more than the contract names (a buffer, an
+    alias of its submodules), and a buffer of another length (a table for more positions): those keep
+    their own values. What would make its answers other than the grader's weights give is refused with a
+    line that says which: a name it lacks, a parameter of another shape, a parameter the contract does
+    not give it (it would keep a random value), two names the contract keeps apart on one tensor."""
     own = model.state_dict()
+    kind = type(model).__name__
     lacking = [name for name in state if name not in own]
     if lacking:
         listed = ", ".join(repr(name) for name in lacking[:3]) + (", ..." if len(lacking) > 3 else "")
-        raise WrongWeights(f"your {type(model).__name__} has no weight named {listed} in its state_dict "
-                           f"(the contract's names for its submodules and parameters)")
-    for name, value in state.items():
+        raise WrongWeights(f"your {kind} has no weight named {listed} in its state_dict "
+                           f"(the contract's names for its submodules and parameters, kept as nn.Module and nn.Parameter attributes)")
+    parameters = dict(model.named_parameters(remove_duplicate=False))
+    named = {id(parameters[name]) for name in state if name in parameters}
+    extra = [name for name, p in parameters.items() if name not in state and id(p) not in named
+             and name.split(".")[0] not in skip]
+    if extra:
+        raise WrongWeights(f"your {kind} has a parameter the contract does not give it: {extra[0]} "
+                           f"(keep the contract's submodules and parameters, as built there)")
+    for name, value in list(state.items()):
         if isinstance(value, torch.Tensor) and tuple(own[name].shape) != tuple(value.shape):
-            raise WrongWeights(f"your {type(model).__name__}'s {name} has shape {tuple(own[name].shape)}, "
-                               f"expected {tuple(value.shape)}")
+            if name not in parameters:
+                state = {k: v for k, v in state.items() if k != name}  # a buffer of its own length
+                continue
+            raise WrongWeights(f"your {kind}'s {name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)}")
+    tensors = {}
+    for name, value in state.items():
+        if isinstance(value, torch.Tensor) and own[name].numel():
+            first = tensors.setdefault(own[name].data_ptr(), name)
+            if first != name and not torch.equal(state[first], value):
+                raise WrongWeights(f"your {kind}'s {first} and {name} are one tensor; the contract keeps them apart")
     model.load_state_dict(state, strict=False)
 
 
-def swap_submodule(model, name, value):
-    """setattr(model, name, value), and value also wherever else in model's tree the old submodule sits
-    (an nn.Sequential alias of it): a stand-in must be the one forward runs."""
-    old = getattr(model, name, None)
-    setattr(model, name, value)
-    if isinstance(old, torch.nn.Module):
+def swap_submodules(model, standins):
+    """setattr(model, name, value) for each {name: value} of standins: a stand-in must be what forward runs
+    wherever the student's code keeps the old submodule. So it also takes the old one's place elsewhere in
+    model's tree (an nn.Sequential alias), and the old one's forward calls it (a copy kept in a plain list,
+    tuple or closure). An old submodule the student shares between two of these names (one nn.Dropout as
+    dropout1 and dropout2) gets neither: each name has its own stand-in, and the names are what run."""
+    olds = {name: getattr(model, name, None) for name in standins}
+    for name, value in standins.items():
+        setattr(model, name, value)
+    for name, old in olds.items():
+        value = standins[name]
+        if not isinstance(old, torch.nn.Module) or sum(o is old for o in olds.values()) > 1:
+            continue
         for parent in list(model.modules()):
             for key, sub in list(parent._modules.items()):
                 if sub is old:
                     parent._modules[key] = value
+        old.__dict__["forward"] = value  # an instance attribute: Module.__call__ runs self.forward
 
 
 def step(model, method, *args, **kwargs):

@@ -544,6 +544,13 @@ MISTAKES += (
 )
 ZH["warmup.noam_refuses_warmup_beyond_total"] = "warmup_steps > total_steps 时 noam 抛出了 ValueError；这个限制只适用于 linear 和 cosine：noam 不使用 total_steps"
 
+MISTAKES += (
+    M("transformer_block.plain_tensor_parameters", "weight and bias are plain tensors: wrap them in nn.Parameter, so that they are trained, saved in the state_dict and moved by .to()",
+      ("self.weight = nn.Parameter(torch.ones(hidden_size))", "self.weight = torch.ones(hidden_size, requires_grad=True)"),
+      ("self.bias = nn.Parameter(torch.zeros(hidden_size))", "self.bias = torch.zeros(hidden_size, requires_grad=True)")),
+)
+ZH["transformer_block.plain_tensor_parameters"] = "weight 和 bias 是普通张量：请用 nn.Parameter 包起来，这样它们才会被训练、保存进 state_dict，并随 .to() 移动"
+
 # A module may keep more than the contract names, or keep it otherwise, and the grader still loads the
 # reference's weights by the contract's names; a forbidden name that is never run when graded costs nothing.
 VARIANTS += (
@@ -562,6 +569,20 @@ VARIANTS += (
        "        self.chain = nn.Sequential(self.input_layer, self.activation, self.dropout, self.output_layer)\n"),
       ("        h = self.activation(self.input_layer(x))  # (B, L, 4H)\n        return self.output_layer(self.dropout(h))  # (B, L, H)\n",
        "        return self.chain(x)  # (B, L, H)\n")),
+    M("feed_forward.layers_in_a_tuple", "the four named submodules kept once more in a plain tuple, run in a loop",
+      ("        self.activation = nn.GELU()\n",
+       "        self.activation = nn.GELU()\n        self.pipeline = (self.input_layer, self.activation, self.dropout, self.output_layer)\n"),
+      ("        h = self.activation(self.input_layer(x))  # (B, L, 4H)\n        return self.output_layer(self.dropout(h))  # (B, L, H)\n",
+       "        for layer in self.pipeline:\n            x = layer(x)\n        return x  # (B, L, H)\n")),
+    M("transformer_block.sublayers_in_a_list", "the sub-layers, dropouts and norms kept once more in a plain list, run in a loop",
+      ("        self.dropout2 = nn.Dropout(dropout)\n",
+       "        self.dropout2 = nn.Dropout(dropout)\n"
+       "        self.sublayers = [(self.multi_head_attention, self.dropout1, self.layer_norm1),\n"
+       "                          (self.feed_forward, self.dropout2, self.layer_norm2)]\n"),
+      (BLOCK_FORWARD, "        for i, (layer, drop, norm) in enumerate(self.sublayers):\n"
+                      "            x = norm(x + drop(layer(x, mask) if i == 0 else layer(x)))  # (B, L, H)\n        return x\n")),
+    M("transformer_block.one_dropout_for_both", "one nn.Dropout shared as dropout1 and dropout2 (it holds no state)",
+      ("        self.dropout2 = nn.Dropout(dropout)\n", "        self.dropout2 = self.dropout1\n")),
     M("transformer_block.eps_buffer", "LayerNorm's eps kept as a registered buffer",
       ("        self.eps = eps\n", "        self.register_buffer(\"eps\", torch.tensor(eps))\n")),
     M("attention.self_test_under_main", "a self-test under __main__ that compares with F.scaled_dot_product_attention",

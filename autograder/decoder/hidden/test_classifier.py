@@ -19,6 +19,7 @@ LONGER_TYPES = torch.tensor([[0, 0, 1, 0, 0, 0, 0, 0, 0]])
 # two sentences of 5 real tokens, no padding
 UNPADDED = torch.tensor([[1, 5, 7, 9, 2], [1, 8, 3, 6, 4]])
 UNPADDED_TYPES = torch.tensor([[0, 0, 0, 1, 1], [0, 0, 1, 1, 1]])
+ONE_SEGMENT = torch.zeros_like(UNPADDED)  # the dropout's checks: a mean weighted by the segments costs the mean's points only
 
 
 @lru_cache(maxsize=None)
@@ -37,12 +38,12 @@ def classifier(m, pooling, dropout=0.0, train=False, seed=0):
 
 @pytest.mark.points(1)
 def test_value_error_for_an_unknown_pooling(check):
-    """pooling="max" raises ValueError; "cls" and "mean" do not
-    pooling="max" 抛出 ValueError；"cls" 和 "mean" 不抛出
+    """pooling="max" (or "CLS": the names are exact) raises ValueError; "cls" and "mean" do not
+    pooling="max"（或 "CLS"：名字必须完全一致）抛出 ValueError；"cls" 和 "mean" 不抛出
     """
     def probe(m):
         encoder = sibling(m, "layers").BERTEmbedding(V, H)
-        built = [raised(m.SequenceClassifier, encoder, H, C, pooling=p) for p in ("max", "cls", "mean")]
+        built = [raised(m.SequenceClassifier, encoder, H, C, pooling=p) for p in ("max", "CLS", "cls", "mean")]
         # what building with "max" and then running the model raises, wherever it does: a check left to
         # forward shows apart from no check at all
         return built + [raised(lambda: m.SequenceClassifier(encoder, H, C, pooling="max")(IDS, TYPES))]
@@ -83,14 +84,15 @@ def test_dropout_sits_before_the_classifier(check):
     """dropout on the pooled vector, before classifier, and only in training
     dropout 作用在池化后的向量上、位于 classifier 之前，且只在训练时生效
     """
-    check(lambda m: dropout_rates(classifier(m, "cls", dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
-    # sentences with no padding: a slip in the mean's weighting costs the mean's points, not these
-    check(lambda m: classifier(m, "mean", dropout=0.5)(UNPADDED, UNPADDED_TYPES),
+    check(lambda m: dropout_rates(m.SequenceClassifier(sibling(m, "layers").BERTEmbedding(V, H), H, C, dropout=0.3), ["dropout"]),
+          fed=("dropout 0.3", "dropout 为 0.3"))
+    # sentences with no padding, of one segment: a slip in the mean's weighting costs the mean's points, not these
+    check(lambda m: classifier(m, "mean", dropout=0.5)(UNPADDED, ONE_SEGMENT),
           fed=("dropout 0.5 in eval mode, 2 sentences with no padding", "评估模式下 dropout 为 0.5、2 个没有填充的句子"))
     # a deterministic stand-in for dropout shows where it is applied (on h before a mean it gives other numbers)
-    check(lambda m: with_submodules(classifier(m, "mean", train=True), dropout=dropout_standin(0.25))(UNPADDED, UNPADDED_TYPES),
-          fed=("training mode, dropout replaced by a clamp to [-0.25, 0.25]", "训练模式、dropout 换成截断到 [-0.25, 0.25] 的函数"))
+    check(lambda m: with_submodules(classifier(m, "mean", train=True), dropout=dropout_standin(0.25))(UNPADDED, ONE_SEGMENT),
+          fed=("training mode, dropout replaced by a clamp to [-0.25, 0.25] and a softsign", "训练模式、dropout 换成先截断到 [-0.25, 0.25] 再做 softsign 的函数"))
     # "cls" in training mode, on [CLS] alone (length 1: the first position is the last, so a slip in which
     # position "cls" reads costs the cls points only)
     check(lambda m: with_submodules(classifier(m, "cls", train=True), dropout=dropout_standin(0.25))(IDS[:, :1], TYPES[:, :1]),
-          fed=('"cls" in training mode, dropout replaced by a clamp, sentences of [CLS] alone', '训练模式下的 "cls"、dropout 换成截断函数、只有 [CLS] 的句子'))
+          fed=('"cls" in training mode, dropout replaced by a clamp and a softsign, sentences of [CLS] alone', '训练模式下的 "cls"、dropout 换成截断再 softsign 的函数、只有 [CLS] 的句子'))

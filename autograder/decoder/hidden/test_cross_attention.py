@@ -89,13 +89,13 @@ def test_dropout_reaches_the_attention_weights(check):
     """dropout=self.dropout is passed to the attention, and acts only in training
     dropout=self.dropout 被传给注意力，且只在训练时生效
     """
-    check(lambda m: dropout_rates(cross(m, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
+    check(lambda m: dropout_rates(m.CrossAttention(2, 8, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     # no mask here: a slip in the mask costs the mask's points only
     check(lambda m: cross(m, dropout=0.5)(X, MEMORY),
           fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
     # a deterministic stand-in for self.dropout shows where it is applied
     check(lambda m: with_submodules(cross(m, train=True), dropout=dropout_standin(0.25))(X, MEMORY),
-          fed=("training mode, self.dropout replaced by a clamp to [-0.25, 0.25]", "训练模式、self.dropout 换成截断到 [-0.25, 0.25] 的函数"))
+          fed=("training mode, self.dropout replaced by a clamp to [-0.25, 0.25] and a softsign", "训练模式、self.dropout 换成先截断到 [-0.25, 0.25] 再做 softsign 的函数"))
 
 
 @pytest.mark.points(1)

@@ -100,7 +100,7 @@ def test_dropout_positions(check):
     dropout1..3 作用在各子层的输出上、残差相加之前，且只在训练时生效
     """
     # dropout1..3's own rates are the submodules test's
-    check(lambda m: dropout_rates(block(m, dropout=0.3), ["self_attention.dropout", "cross_attention.dropout", "feed_forward.dropout"]),
+    check(lambda m: dropout_rates(m.DecoderBlock(8, 2, dropout=0.3), ["self_attention.dropout", "cross_attention.dropout", "feed_forward.dropout"]),
           fed=("dropout 0.3", "dropout 为 0.3"))
     # no masks here: a slip in passing them costs the masks' points only
     check(lambda m: block(m, dropout=0.5)(X, MEMORY),
@@ -108,8 +108,8 @@ def test_dropout_positions(check):
     # deterministic stand-ins for dropout1, dropout2 and dropout3 show where each one is applied
     check(lambda m: with_submodules(block(m, train=True), dropout1=dropout_standin(0.2), dropout2=dropout_standin(0.3),
                                     dropout3=dropout_standin(0.4))(X, MEMORY),
-          fed=("training mode, dropout1, dropout2, dropout3 replaced by clamps to 0.2, 0.3, 0.4",
-               "训练模式、dropout1、dropout2、dropout3 换成分别截断到 0.2、0.3、0.4 的函数"))
+          fed=("training mode, dropout1, dropout2, dropout3 replaced by clamps to 0.2, 0.3, 0.4, each then a softsign",
+               "训练模式、dropout1、dropout2、dropout3 换成分别截断到 0.2、0.3、0.4 再做 softsign 的函数"))
 
 
 @pytest.mark.points(1)

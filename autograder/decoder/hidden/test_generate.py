@@ -119,6 +119,8 @@ def test_sampling_divides_by_the_temperature_and_draws_once_a_step(check):
           fed=("temperature 0.5, a torch.Generator seeded with 2", "temperature 为 0.5、种子为 2 的 torch.Generator"))
     check(lambda m: sample(m, gpt(m), PROMPT, 6, 3, temperature=2.0),
           fed=("temperature 2, a torch.Generator seeded with 3", "temperature 为 2、种子为 3 的 torch.Generator"))
+    check(lambda m: sample(m, gpt(m), PROMPT[:1], 4, 4),
+          fed=("one prompt, temperature 1, a torch.Generator seeded with 4", "一个提示、temperature 为 1、种子为 4 的 torch.Generator"))
 
 
 @pytest.mark.points(2)

@@ -68,11 +68,14 @@ def own_forward(student, ref):
 
 @pytest.mark.points(1)
 def test_max_len_is_kept_for_generate(check):
-    """the attribute max_len is the max_len passed in (generate feeds the model at most its last max_len tokens)
-    属性 max_len 等于传入的 max_len（generate 最多只把最后 max_len 个词送入模型）
+    """the attribute max_len and the position table's length are the max_len passed in (generate feeds the model at most its last max_len tokens)
+    属性 max_len 和位置编码表的长度都等于传入的 max_len（generate 最多只把最后 max_len 个词送入模型）
     """
-    check(lambda m: [gpt(m, layers=1).max_len, m.GPT(V, hidden_size=H, layer_num=1, head_num=2, max_len=7).max_len],
-          fed=("max_len 16, then 7", "max_len 为 16，然后为 7"))
+    def probe(m):
+        built = [m.GPT(V, hidden_size=H, layer_num=1, head_num=2, max_len=n) for n in (16, 7)]
+        return [[model.max_len, model.position_embedding.pe.shape[1]] for model in built]
+
+    check(probe, fed=("max_len 16, then 7", "max_len 为 16，然后为 7"))
 
 
 @pytest.mark.points(2)
@@ -106,7 +109,7 @@ def test_embedding_dropout(check):
     """self.dropout acts on the sum of the token and position embeddings, and only in training
     self.dropout 作用在词嵌入与位置编码之和上，且只在训练时生效
     """
-    check(lambda m: dropout_rates(gpt(m, dropout=0.3, layers=1), ["dropout", "blocks.0.dropout1"]), fed=("dropout 0.3", "dropout 为 0.3"))
+    check(lambda m: dropout_rates(m.GPT(V, hidden_size=H, layer_num=1, head_num=2, max_len=16, dropout=0.3), ["dropout", "blocks.0.dropout1"]), fed=("dropout 0.3", "dropout 为 0.3"))
     check(lambda m: gpt(m, dropout=0.5, layers=1)(FULL), fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
     check(lambda m: standin(m)(FULL), fed=("a stand-in for self.dropout in training", "训练模式下替换 self.dropout 的确定性模块"))
 

@@ -142,10 +142,12 @@ def test_embedding_dropout_in_decode_and_only_in_training(check, student, ref):
     """self.dropout acts on the sum of the target's token and position embeddings in decode (as in encode), and only in training
     decode 中 self.dropout 作用在目标序列的词嵌入与位置编码之和上（与 encode 相同），且只在训练时生效
     """
-    check(lambda m: dropout_rates(seq2seq(m, dropout=0.3, layers=1), ["dropout", "encoder_blocks.0.dropout1", "decoder_blocks.0.dropout1"]),
+    check(lambda m: dropout_rates(m.Seq2Seq(SV, TV, hidden_size=H, layer_num=1, head_num=2, dropout=0.3),
+                                  ["dropout", "encoder_blocks.0.dropout1", "decoder_blocks.0.dropout1"]),
           fed=("dropout 0.3", "dropout 为 0.3"))
     own = own_masks(student, ref)
-    check(lambda m: seq2seq(m, dropout=0.5, layers=1).encode(SRC), also=own, fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
+    # decode, not encode: a slip in encode costs encode's points only
+    check(lambda m: seq2seq(m, dropout=0.5, layers=1).decode(TGT, MEMORY, SRC), also=own, fed=("dropout 0.5 in eval mode", "评估模式下 dropout 为 0.5"))
     # a deterministic stand-in for dropout shows where it is applied
     check(lambda m: standin(m).decode(TGT, MEMORY, SRC), also=own, fed=("a stand-in for self.dropout in training", "训练模式下替换 self.dropout 的确定性模块"))
 

@@ -43,7 +43,7 @@ def test_dropout_sits_between_activation_and_output_layer(check):
     """dropout after the activation, before output_layer, and only in training
     dropout 位于激活函数之后、output_layer 之前，且只在训练时生效
     """
-    check(lambda m: dropout_rates(make(m, "FeedForward", 8, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
+    check(lambda m: dropout_rates(m.FeedForward(8, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     check(lambda m: make(m, "FeedForward", 8, dropout=0.5)(X),
           fed=('dropout 0.5 in eval mode', '评估模式下 dropout 为 0.5'))  # eval mode: no dropout at all
     # a deterministic stand-in for dropout shows where it is applied

@@ -99,7 +99,7 @@ def test_dropout_reaches_the_attention_weights(check, student, ref):
     """dropout=self.dropout is passed to the attention, and acts only in training
     dropout=self.dropout 被传给注意力，且只在训练时生效
     """
-    check(lambda m: dropout_rates(make(m, "MultiHeadedAttention", 2, 8, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
+    check(lambda m: dropout_rates(m.MultiHeadedAttention(2, 8, dropout=0.3), ["dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     own = own_heads(student, ref)
     check(lambda m: make(m, "MultiHeadedAttention", 2, 8, dropout=0.5)(X, padding_mask([5, 2], 5)), also=own)  # eval mode
     # a deterministic stand-in for dropout shows that it reaches the attention weights

@@ -18,7 +18,7 @@ def test_layer_norm_has_weight_ones_and_bias_zeros(check):
     层归一化的参数 weight（全 1）和 bias（全 0），形状为 (H,)
     """
     names = random_weights("LayerNorm", 8)
-    check(lambda m: sorted(named_like(m.LayerNorm(8), names)))
+    check(lambda m: named_like(m.LayerNorm(8), names))
     check(lambda m: named_like(m.LayerNorm(8), names, shapes=False))
 
 
@@ -86,7 +86,7 @@ def test_block_dropout_positions(check):
     """dropout1 and dropout2 act on each sub-layer's output, before the residual sum, and only in training
     dropout1 和 dropout2 作用在各子层的输出上、残差相加之前，且只在训练时生效
     """
-    check(lambda m: dropout_rates(make(m, "TransformerBlock", 8, 2, dropout=0.3),
+    check(lambda m: dropout_rates(m.TransformerBlock(8, 2, dropout=0.3),
                                   ["dropout1", "dropout2", "multi_head_attention.dropout", "feed_forward.dropout"]), fed=("dropout 0.3", "dropout 为 0.3"))
     check(lambda m: block(m, 8, 2, 5, dropout=0.5)(X, padding_mask([5, 3], 5)),
           fed=('dropout 0.5 in eval mode', '评估模式下 dropout 为 0.5'))  # eval mode: no dropout at all
