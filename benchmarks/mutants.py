@@ -155,7 +155,7 @@ MUTANTS = [
            "    model.load_state_dict(state, strict=False)", "    model.load_state_dict(state)",
            ("tests/test_probes.py::test_weights_load_by_the_contracts_names_and_a_modules_own_extras_stay",)),
     Mutant("a stand-in misses a submodule's alias", "autograder/sandbox/child.py",
-           "                if sub is old:", "                if False:",
+           '            old.__dict__["forward"] = value', "            pass",
            ("tests/test_probes.py::test_a_stand_in_replaces_its_submodule_wherever_it_sits",)),
     Mutant("nbgrader cells keep an edited submission's old grade", "course_cli/nbgrader_cell.py",
            "    key = (os.path.realpath(folder), assignment, _files(folder))", "    key = (os.path.realpath(folder), assignment)",

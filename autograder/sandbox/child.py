@@ -333,22 +333,16 @@ def load_weights(model, state, skip=()):
 
 def swap_submodules(model, standins):
     """setattr(model, name, value) for each {name: value} of standins: a stand-in must be what forward runs
-    wherever the student's code keeps the old submodule. So it also takes the old one's place elsewhere in
-    model's tree (an nn.Sequential alias), and the old one's forward calls it (a copy kept in a plain list,
-    tuple or closure). An old submodule the student shares between two of these names (one nn.Dropout as
-    dropout1 and dropout2) gets neither: each name has its own stand-in, and the names are what run."""
+    wherever the student's code keeps the old submodule (an nn.Sequential alias, a plain list, tuple or
+    closure), so the old one's forward calls it too. An old submodule the student shares between two of
+    these names (one nn.Dropout as dropout1 and dropout2) keeps its own: each name has its own stand-in,
+    and the names are what run."""
     olds = {name: getattr(model, name, None) for name in standins}
     for name, value in standins.items():
         setattr(model, name, value)
-    for name, old in olds.items():
-        value = standins[name]
-        if not isinstance(old, torch.nn.Module) or sum(o is old for o in olds.values()) > 1:
-            continue
-        for parent in list(model.modules()):
-            for key, sub in list(parent._modules.items()):
-                if sub is old:
-                    parent._modules[key] = value
-        old.__dict__["forward"] = value  # an instance attribute: Module.__call__ runs self.forward
+        old = olds[name]
+        if isinstance(old, torch.nn.Module) and sum(o is old for o in olds.values()) == 1:
+            old.__dict__["forward"] = value  # an instance attribute: Module.__call__ runs self.forward
 
 
 def step(model, method, *args, **kwargs):
