@@ -46,6 +46,18 @@ def test_a_reply_carries_only_data_and_handles():
         wire.dump_reply(("ok", object()))
 
 
+def test_a_reply_says_whether_a_tensor_was_part_of_a_graph_and_carries_no_graph():
+    """A loss computed under torch.no_grad() must show as one: the flag travels, for floating tensors only."""
+    w = torch.ones(2, requires_grad=True)
+    loss = (w * 3).sum()
+    back = wire.load_reply(wire.dump_reply(("ok", [loss, loss.detach(), torch.arange(3)])))[1]
+    assert back[0].requires_grad and back[0].grad_fn is None and not back[1].requires_grad and not back[2].requires_grad
+    forged = wire.dump_reply(("ok", torch.arange(3)))
+    size = wire.LENGTH.unpack_from(forged)[0]
+    head = forged[wire.LENGTH.size:wire.LENGTH.size + size].replace(b"false", b"true")
+    assert not wire.load_reply(wire.LENGTH.pack(len(head)) + head + forged[wire.LENGTH.size + size:])[1].requires_grad
+
+
 def test_two_messages_at_once_are_refused():
     ours, theirs = socket.socketpair()
     try:

@@ -177,7 +177,8 @@ class Server:
         if depth > 20:
             raise ValueError("the value is nested too deeply")
         if isinstance(value, torch.Tensor):
-            return value.detach().as_subclass(torch.Tensor)  # dump_reply copies its bytes
+            kept = value.detach().as_subclass(torch.Tensor)  # dump_reply copies its bytes
+            return kept.requires_grad_() if value.requires_grad else kept  # said, not the graph
         if isinstance(value, SCALARS):
             return value
         if isinstance(value, torch.Size):

@@ -110,7 +110,7 @@ def dump_reply(obj) -> bytes:
     def encode(v):
         if isinstance(v, torch.Tensor):
             t = v.detach().as_subclass(torch.Tensor).cpu().contiguous()
-            tensors.append([str(t.dtype).removeprefix("torch."), list(t.shape)])
+            tensors.append([str(t.dtype).removeprefix("torch."), list(t.shape), bool(v.requires_grad)])
             chunks.append(_tensor_bytes(t))
             return {"__tensor__": len(tensors) - 1}
         if isinstance(v, tuple):
@@ -138,7 +138,7 @@ def load_reply(data: bytes):
     (size,) = LENGTH.unpack_from(data)
     body, tensors = json.loads(data[LENGTH.size:LENGTH.size + size])
     offset, built = LENGTH.size + size, []
-    for name, shape in tensors:
+    for name, shape, requires_grad in tensors:
         dtype, shape = DTYPES[name], [int(n) for n in shape]
         count = math.prod(shape)
         nbytes = count * ITEMSIZE[name]
@@ -146,7 +146,9 @@ def load_reply(data: bytes):
             raise WireError("a tensor runs past the end of the reply")
         chunk = bytearray(data[offset:offset + nbytes])
         offset += nbytes
-        built.append(torch.frombuffer(chunk, dtype=dtype).reshape(shape) if count else torch.empty(shape, dtype=dtype))
+        t = torch.frombuffer(chunk, dtype=dtype).reshape(shape) if count else torch.empty(shape, dtype=dtype)
+        # whether the student's tensor was part of a graph (a loss computed under torch.no_grad() is not): a leaf here
+        built.append(t.requires_grad_() if requires_grad is True and (dtype.is_floating_point or dtype.is_complex) else t)
 
     def decode(v):
         if isinstance(v, list):

@@ -122,6 +122,8 @@ def test_loss_predicts_the_next_token(check, student, ref):
     own = own_forward(student, ref)
     check(lambda m: gpt(m, layers=1).loss(FULL), also=own, fed=("2 sequences of 5 tokens, no padding", "2 个序列，各 5 个词，无填充"))
     check(lambda m: gpt(m, seed=1, layers=1).loss(FULL[[1, 0], 1:]), also=own)
+    check(lambda m: gpt(m, layers=1).loss(FULL).requires_grad,
+          fed=("the loss's requires_grad (training backpropagates through it)", "loss 的 requires_grad（训练要对它反向传播）"))
 
 
 @pytest.mark.points(3)
