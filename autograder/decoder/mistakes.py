@@ -920,16 +920,13 @@ MISTAKES += (
       ("path = [int(best[b].argmax())]", "path = [best[b].argmax()]"), ("path.append(int(step_from[b, path[-1]]))", "path.append(step_from[b, path[-1]])")),
     M("gpt.max_len_not_kept", "self.max_len is not the max_len passed in: keep it, self.max_len = max_len (generate crops to it)",
       ("        self.max_len = max_len\n", "        self.max_len = 512\n")),
-)
-ZH["crf.decode_returns_tensors"] = "decode 返回的标签是张量；应返回普通的 int（int(t) 或 .tolist()），与 torchcrf 的 decode 一致"
-ZH["gpt.max_len_not_kept"] = "self.max_len 不是传入的 max_len：请保存它，self.max_len = max_len（generate 按它截断）"
-
-MISTAKES += (
     M("gpt.loss_without_gradients", "the loss is computed under torch.no_grad(): it has no gradient, so training cannot backpropagate through it; only generation runs without gradients",
       GPT_IMPORT_TORCH, ("        logits = self(input_ids)  # (B, L, V)\n", "        with torch.no_grad():\n            logits = self(input_ids)  # (B, L, V)\n")),
     M("gpt.position_table_fixed_length", "the position table is built for 512 positions, not max_len: PositionalEmbedding(hidden_size, max_len)",
       ("PositionalEmbedding(hidden_size, max_len)", "PositionalEmbedding(hidden_size, 512)")),
 )
+ZH["crf.decode_returns_tensors"] = "decode 返回的标签是张量；应返回普通的 int（int(t) 或 .tolist()），与 torchcrf 的 decode 一致"
+ZH["gpt.max_len_not_kept"] = "self.max_len 不是传入的 max_len：请保存它，self.max_len = max_len（generate 按它截断）"
 ZH["gpt.loss_without_gradients"] = "loss 是在 torch.no_grad() 下计算的：它没有梯度，训练时无法反向传播；只有生成才在关闭梯度时运行"
 ZH["gpt.position_table_fixed_length"] = "位置编码表是按 512 个位置构建的，而不是 max_len：PositionalEmbedding(hidden_size, max_len)"
 
