@@ -179,16 +179,22 @@ def _freeze(value):
     return None
 
 
+def _probe_key(probe, module):
+    """What identifies probe(module) across submissions (its code, its captured values, the module), or
+    None where a captured value has no hashable stand-in."""
+    closure = probe.__closure__ or ()
+    cells = tuple(_freeze(c.cell_contents) for c in closure)
+    if any(f is None and c.cell_contents is not None for f, c in zip(cells, closure)):
+        return None
+    return probe.__code__, module.__name__, cells
+
+
 def _answer(probe, module):
     """("ok", probe(module)) or ("raised", the exception's type name): computed once per probe, captured
     values and module, since it is the same for every submission (the reference, or a catalogued mutant)."""
-    closure = probe.__closure__ or ()
-    cells = tuple(_freeze(c.cell_contents) for c in closure)
-    key = None
-    if not any(f is None and c.cell_contents is not None for f, c in zip(cells, closure)):
-        key = (probe.__code__, module.__name__, cells)
-        if key in _REFERENCE_ANSWERS:
-            return _REFERENCE_ANSWERS[key]
+    key = _probe_key(probe, module)
+    if key is not None and key in _REFERENCE_ANSWERS:
+        return _REFERENCE_ANSWERS[key]
     try:
         with _inputs_restored(probe):  # a mutant runs here, and some mutants modify their inputs
             answer = ("ok", _detached(probe(module)))
@@ -296,10 +302,8 @@ _VARIES = {}
 
 def _varies(probe, module, atol, rtol):
     """Whether two runs of probe on a catalogued mutant disagree (once per probe, captured values and mutant)."""
-    closure = probe.__closure__ or ()
-    cells = tuple(_freeze(c.cell_contents) for c in closure)
-    key = (probe.__code__, module.__name__, cells)
-    if key in _VARIES:
+    key = _probe_key(probe, module)
+    if key is not None and key in _VARIES:
         return _VARIES[key]
     try:
         with _inputs_restored(probe):
@@ -308,7 +312,7 @@ def _varies(probe, module, atol, rtol):
             varies = difference(first, _detached(probe(module)), atol, rtol) is not None
     except Exception:  # noqa: BLE001 (a mutant that raises here is not this mistake)
         varies = False
-    if not any(f is None and c.cell_contents is not None for f, c in zip(cells, closure)):
+    if key is not None:
         _VARIES[key] = varies
     return varies
 

@@ -120,6 +120,7 @@ LATER = ("it is exercise {number}, graded after this one, and an exercise may im
          " the exercises before it")
 
 
+@lru_cache(maxsize=None)
 def _stand_in(assignment_id, exercise, graded):
     """The file of `exercise` while `graded` (another exercise) is graded: its shim if it comes earlier, else
     a placeholder; either answers an import of a name it lacks with a sentence that says why."""

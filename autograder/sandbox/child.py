@@ -317,19 +317,20 @@ def load_weights(model, state, skip=()):
     if extra:
         raise WrongWeights(f"your {kind} has a parameter the contract does not give it: {extra[0]} "
                            f"(keep the contract's submodules and parameters, as built there)")
-    for name, value in list(state.items()):
+    loaded = {}
+    for name, value in state.items():
         if isinstance(value, torch.Tensor) and tuple(own[name].shape) != tuple(value.shape):
             if name not in parameters:
-                state = {k: v for k, v in state.items() if k != name}  # a buffer of its own length
-                continue
+                continue  # a buffer of its own length
             raise WrongWeights(f"your {kind}'s {name} has shape {tuple(own[name].shape)}, expected {tuple(value.shape)}")
+        loaded[name] = value
     tensors = {}
-    for name, value in state.items():
+    for name, value in loaded.items():
         if isinstance(value, torch.Tensor) and own[name].numel():
             first = tensors.setdefault(own[name].data_ptr(), name)
-            if first != name and not torch.equal(state[first], value):
+            if first != name and not torch.equal(loaded[first], value):
                 raise WrongWeights(f"your {kind}'s {first} and {name} are one tensor; the contract keeps them apart")
-    model.load_state_dict(state, strict=False)
+    model.load_state_dict(loaded, strict=False)
 
 
 def swap_submodules(model, standins):
