@@ -102,7 +102,7 @@ TEMPLATES = (
 # Words inside a line's values: axis names of an index, and the rows under an excerpt.
 WORDS = {"example": "样本", "head": "头", "query": "query", "column": "列", "position": "位置", "feature": "特征",
          "batch": "批次", "real token": "真实词", "point": "点", "index": "下标", "yours": "你的", "expected": "正确值",
-         "token": "词"}
+         "token": "词", "class": "类别", "key": "key"}
 
 
 FIELDS = {"error": r".+",  # greedy: a message holding "(", even "(x, line 2, in y)", stays whole (the where is the last group)

@@ -106,3 +106,17 @@ def test_an_import_no_stand_in_answers_is_said_in_chinese():
             " in your own file (classifier.py, line 6, in <module>)")
     assert localize(line, "zh") == ("classifier.py 无法导入：make_source_mask 不能从 seq2seq.py 导入：它是第 4 题，在本题之后评分，"
                                     "而每道题只能导入给定的文件和它之前的题；请在你自己的文件里定义它（classifier.py 第 6 行，<module>）")
+
+
+def test_every_axis_name_of_the_hidden_checks_has_its_chinese():
+    """An excerpt's place ("example 0, class 2") is said in Chinese word by word: no axis name left out."""
+    import ast
+    from autograder import parts
+    from course_core import assignments
+    from course_cli.i18n import WORDS
+    for a in assignments.ids():
+        for file in parts.hidden(a).glob("test_*.py"):
+            for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "AXES" for t in node.targets):
+                    for names in ast.literal_eval(node.value).values():
+                        assert set(names) <= WORDS.keys(), (file.name, set(names) - WORDS.keys())
