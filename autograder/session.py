@@ -128,13 +128,15 @@ class Session:
             walked = side_effects.nodes(source)  # once, for the three readings below
         except SyntaxError as exc:
             return f"{exercise.file} does not parse: SyntaxError: {exc.msg} (line {exc.lineno})"
+        used = forbidden.shortcuts(exercise, walked)
+        if used:
+            return f"uses {', '.join(used)}, which this exercise forbids"
         spent = self.used.get(submission, 0.0) + (self.child.used if self.child else 0.0)
         if spent >= self.total_time_limit:
             return f"time limit exceeded: the submission's exercises together took longer than {self.total_time_limit:g} s"
         files = workspace.package_files(exercise, source)
-        # A forbidden name in the source (perhaps only in a self-test under __main__, or an unused helper), or a
-        # route to torch the reading cannot follow: judged by what runs, where the watcher sees it.
-        watch = exercise.forbidden if forbidden.shortcuts(exercise, walked) or forbidden.watched(exercise, walked) else ()
+        # a route to torch the reading above cannot follow, or a forbidden name in a self-test under __main__
+        watch = exercise.forbidden if forbidden.watched(exercise, walked) else ()
         try:
             # A child that served an earlier exercise is replaced once: when it refuses (tainted), or ended or
             # answered out of step before this exercise's code ran (what the earlier code did); a fresh one cannot.

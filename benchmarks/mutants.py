@@ -43,7 +43,7 @@ MUTANTS = [
     Mutant("loose tolerance", "autograder/compare.py", "ATOL = RTOL = 1e-7", "ATOL = RTOL = 1e-3",
            ("tests/test_audit.py",)),
     Mutant("dead forbidden-shortcut check", "autograder/session.py",
-           "watch = exercise.forbidden if forbidden.shortcuts(exercise, walked) or", "watch = () if forbidden.shortcuts(exercise, walked) or",
+           "used = forbidden.shortcuts(exercise, walked)", "used = []",
            ("tests/test_forbidden.py::test_a_forbidden_shortcut_scores_zero_on_its_exercise_only",)),
     Mutant("dropped exclude_overwriting", "course_cli/workflow.py",
            'f"c.Autograde.exclude_overwriting = {({a.id: list(a.files) for a in assignments.all_assignments()})!r}",', "",

@@ -8,7 +8,8 @@ real submission, graded in one batch with clean ones.
 """
 import pytest
 
-from autograder.forbidden import shortcuts, watched
+from autograder.forbidden import main_blocks, shortcuts, watched
+from autograder.side_effects import nodes
 from autograder.grade import grade
 from autograder.transformer.mistakes import MISTAKES, VARIANTS
 from tests.table import BY_ID, EXERCISES
@@ -49,7 +50,7 @@ SUBMISSIONS = {
     # the module in training mode runs ordinary operators: seen by the forward hook
     "multi_head_module": ("multi_head.py", REF["multi_head.py"].replace(
         "        query = self.split_heads(self.query_linear(x))  # (B, h, L, d)\n",
-        "        shortcut = nn.MultiheadAttention(self.hidden_size, self.head_num, batch_first=True).train()\n"
+        "        shortcut = getattr(nn, 'Multihead' + 'Attention')(self.hidden_size, self.head_num, batch_first=True).train()\n"
         "        return shortcut(x, x, x)[0]\n"
         "        query = self.split_heads(self.query_linear(x))  # (B, h, L, d)\n")),
     # runs no operator of its own: seen by the function mode
@@ -58,12 +59,20 @@ SUBMISSIONS = {
         "        t = x.transpose(0, 1)\n"
         "        w = torch.cat([self.query_linear.weight, self.key_linear.weight, self.value_linear.weight])\n"
         "        b = torch.cat([self.query_linear.bias, self.key_linear.bias, self.value_linear.bias])\n"
-        "        out, _ = torch.nn.functional.multi_head_attention_forward(\n"
+        "        out, _ = getattr(torch.nn.functional, 'multi_head_' + 'attention_forward')(\n"
         "            t, t, t, self.hidden_size, self.head_num, w, b, None, None, False, 0.0,\n"
         "            self.output_linear.weight, self.output_linear.bias, training=False, need_weights=False)\n"
         "        return out.transpose(0, 1)\n"
         "        query = self.split_heads(self.query_linear(x))  # (B, h, L, d)\n").replace(
         "from torch import nn\n", "import torch\nfrom torch import nn\n", 1)),
+    # a name in an ordinary function counts, called or not: a stand-in of an earlier exercise can be made to call it
+    "unused_helper": ("attention.py", REF["attention.py"] + (
+        "\n\ndef _fused(query, key, value):\n    return torch.nn.functional.scaled_dot_product_attention(query, key, value)\n")),
+    # a self-test under __main__ counts where the file could make it run: here it names __name__ itself
+    "main_block_run_by_name": ("attention.py", "__name__ = '__main__'\n" + REF["attention.py"] + (
+        "\n\nif __name__ == '__main__':\n"
+        "    Attention.forward = lambda self, q, k, v, mask=None, dropout=None: (\n"
+        "        torch.nn.functional.scaled_dot_product_attention(q, k, v), None)\n")),
     "layer_norm_aten": ("transformer_block.py", REF["transformer_block.py"] + "\n\ndef _forward(self, x):\n"
                         "    return torch.ops.aten.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)\n\n\n"
                         "LayerNorm.forward = _forward\n"),
@@ -71,15 +80,16 @@ SUBMISSIONS = {
 # Watched (getattr), and its attention comes from the stand-in, which uses F.scaled_dot_product_attention.
 HONEST = {"watched_but_honest": ("multi_head.py", REF["multi_head.py"].replace(
     "out, _ = self.attention(query,", 'out, _ = getattr(self, "attention")(query,')),
-    # a forbidden name that never runs when graded: a self-test under __main__ and a helper nobody calls
+    # a forbidden name that never runs when graded: a self-test under __main__ (the grader imports the file)
     "forbidden_name_never_run": ("attention.py", REF["attention.py"] + (
-        "\n\ndef _fused(query, key, value):\n"
-        "    return torch.nn.functional.scaled_dot_product_attention(query, key, value)\n\n\n"
-        "if __name__ == \"__main__\":\n"
+        "\n\nif __name__ == \"__main__\":\n"
         "    q = torch.randn(2, 3, 4)\n"
-        "    assert torch.allclose(Attention()(q, q, q)[0], _fused(q, q, q), atol=1e-6)\n"))}
+        "    fused = torch.nn.functional.scaled_dot_product_attention(q, q, q)\n"
+        "    assert torch.allclose(Attention()(q, q, q)[0], fused, atol=1e-6)\n"))}
 EXPECTED = {  # what each submission is told on the exercise it loses
-    "attention_source": "uses scaled_dot_product_attention (torch.ops.aten.",
+    "attention_source": "uses torch.nn.functional.scaled_dot_product_attention, which this exercise forbids",
+    "unused_helper": "uses torch.nn.functional.scaled_dot_product_attention, which this exercise forbids",
+    "main_block_run_by_name": "uses torch.nn.functional.scaled_dot_product_attention, which this exercise forbids",
     "attention_aten": "uses scaled_dot_product_attention (torch.ops.aten.",
     "attention_getattr": "uses scaled_dot_product_attention (torch.ops.aten.",
     "attention_utf7": "attention.py declares the encoding utf-7: only UTF-8 is accepted",
@@ -95,7 +105,7 @@ def test_the_dodges_get_past_the_source_check():
     """Otherwise these submissions would prove nothing about the checks behind it."""
     for name, (file, text) in SUBMISSIONS.items():
         seen = text.encode("utf-8").decode("utf-8")
-        assert name in ("attention_source", "multi_head_module", "multi_head_function") \
+        assert name in ("attention_source", "unused_helper", "main_block_run_by_name") \
             or shortcuts(BY_ID[file[:-3]], seen) == [], name
     hidden = SUBMISSIONS["attention_utf7"][1].encode("utf-8").decode("utf-7")
     assert "\n        return torch.nn.functional.scaled_dot_product_attention(query" in hidden
@@ -104,7 +114,8 @@ def test_the_dodges_get_past_the_source_check():
 def test_honest_files_are_not_watched_and_the_dodges_are():
     """Watching makes the student's code several times slower: only files that reach torch by a
     route the source check cannot follow pay for it (see benchmarks/watch.py)."""
-    for entry in (m for m in VARIANTS + MISTAKES if not shortcuts(BY_ID[m.exercise], m.source())):
+    for entry in (m for m in VARIANTS + MISTAKES if not shortcuts(BY_ID[m.exercise], m.source())
+                  and not main_blocks(nodes(m.source()))):  # a self-test under __main__ naming a shortcut is watched
         assert not watched(BY_ID[entry.exercise], entry.source()), entry.id
     for e in EXERCISES:
         assert not watched(e, REF[e.file])
@@ -141,14 +152,17 @@ def report(tmp_path_factory):
 @pytest.mark.parametrize("name", ["clean", *HONEST])
 def test_honest_submissions_keep_full_marks_beside_them(report, name):
     """The shims' own F.scaled_dot_product_attention and F.layer_norm never count against a student,
-    watched or not, and neither does a forbidden name that is never run when graded."""
+    watched or not, and neither does a forbidden name in a self-test under __main__."""
     assert report[name]["score"] == 100, report[name]
 
 
-def test_a_forbidden_name_that_never_runs_is_watched_not_scored():
+def test_a_self_test_under_main_is_watched_not_scored():
     file, text = HONEST["forbidden_name_never_run"]
-    assert shortcuts(BY_ID[file[:-3]], text) == ["torch.nn.functional.scaled_dot_product_attention"]
+    assert shortcuts(BY_ID[file[:-3]], text) == [] and watched(BY_ID[file[:-3]], text)
     assert watched(BY_ID["multi_head"], HONEST["watched_but_honest"][1])
+    # what could make it run takes the exemption away
+    for line in ("import sys\n", "globals()\n", "from importlib import import_module\n", "print(__spec__)\n"):
+        assert shortcuts(BY_ID[file[:-3]], line + text) == ["torch.nn.functional.scaled_dot_product_attention"], line
 
 
 @pytest.mark.parametrize("name", SUBMISSIONS)

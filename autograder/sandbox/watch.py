@@ -1,10 +1,10 @@
 """Forbidden computation caught where it happens, whatever name reached it.
 
 autograder/forbidden.py reads the student's source for the contract's forbidden
-shortcuts; a name there may never run (a self-test under __main__), and
-`torch.ops.aten.layer_norm`, a name built from strings, or a module that
-reaches them indirectly do not appear there at all. For such files this
-watcher runs in the child, around every request of the judge: a
+shortcuts; `torch.ops.aten.layer_norm`, a name built from strings, or a module
+that reaches them indirectly do not appear there, and a name in a self-test
+under __main__ is left to what runs. For such files this watcher runs in the
+child, around every request of the judge: a
 TorchDispatchMode sees each aten operator run, by any route, and refuses the
 exercise's forbidden ones (fused attention, native layer norm, ...); a global
 forward hook refuses the forbidden torch.nn modules, a TorchFunctionMode the
@@ -24,9 +24,11 @@ error, so catching the exception changes nothing; the judge scores the
 exercise 0 with the watcher's one line.
 
 Limits: this is a Python-level watcher in the student's own process. A student
-who deliberately takes torch's mode stack apart, or compiles code under a
-shim's file name, can get past it; that is tampering, which the review of
-flagged submissions is for.
+who deliberately takes torch's mode stack apart, runs the call in a thread of
+its own (modes are per thread), has a stand-in's code make the call (the
+innermost package frame is then the stand-in's), or patches this module from
+an earlier exercise's file in the same child, can get past it; that is
+tampering, which the source check and the review of flagged submissions are for.
 """
 import contextlib
 import os

@@ -208,7 +208,7 @@ MISTAKES = (
     M("transformer_block.norms_swapped", "the two LayerNorms are swapped: layer_norm1 follows the attention, layer_norm2 the feed-forward network",
       (BLOCK_FORWARD, BLOCK_FORWARD.replace("layer_norm1", "LN_A").replace("layer_norm2", "layer_norm1").replace("LN_A", "layer_norm2"))),
     M("transformer_block.mask_dropped", "the mask is not passed to the attention", ("self.multi_head_attention(x, mask)", "self.multi_head_attention(x)")),
-    M("transformer_block.uses_torch_layer_norm", "uses layer_norm (torch.ops.aten.native_layer_norm), which this exercise forbids",
+    M("transformer_block.uses_torch_layer_norm", "uses torch.nn.functional.layer_norm, which this exercise forbids",
       ("        mean = x.mean(dim=-1, keepdim=True)", "        return torch.nn.functional.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)\n"
                                                     "        mean = x.mean(dim=-1, keepdim=True)")),
     M("transformer_block.eps_default", "LayerNorm's default eps is 1e-5 (the contract's LayerNorm(hidden_size, eps=1e-5))",
@@ -371,7 +371,7 @@ ZH = {
     "transformer_block.dropout_after_norm": "dropout 放在了层归一化之后；它应作用在子层的输出上，在残差相加之前",
     "transformer_block.norms_swapped": "两个层归一化用反了：layer_norm1 跟在注意力后面，layer_norm2 跟在前馈网络后面",
     "transformer_block.mask_dropped": "掩码没有传给注意力",
-    "transformer_block.uses_torch_layer_norm": "使用了本题禁止的 layer_norm (torch.ops.aten.native_layer_norm)",
+    "transformer_block.uses_torch_layer_norm": "使用了 torch.nn.functional.layer_norm，本题禁止使用它",
     # 6. BERT
     "bert.mask_from_embeddings": "掩码是根据嵌入向量构造的；应根据 input_ids 构造，其中 id 为 0 的是 [PAD]",
     "bert.mask_over_queries": "掩码屏蔽的是填充位置的 query，而不是填充位置的 key：填充位置应放在最后一维（key）上",
@@ -590,9 +590,6 @@ VARIANTS += (
        "        return weights @ value, weights  # (..., Lq, dv), (..., Lq, Lk)\n        ### END SOLUTION\n\n\n"
        "if __name__ == \"__main__\":\n    import torch.nn.functional as F\n    q, k, v = torch.randn(3, 2, 4, 8).unbind(0)\n"
        "    assert torch.allclose(Attention()(q, k, v)[0], F.scaled_dot_product_attention(q, k, v), atol=1e-6)\n")),
-    M("transformer_block.unused_check_helper", "a helper, never called, that compares LayerNorm with nn.LayerNorm",
-      ("        self.eps = eps\n", "        self.eps = eps\n"
-                                   "        self.check = lambda x: torch.allclose(self(x), nn.LayerNorm(hidden_size, eps)(x), atol=1e-5)\n")),
 )
 
 BY_ID = {m.id: m for m in MISTAKES + VARIANTS}
